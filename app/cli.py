@@ -1,0 +1,78 @@
+"""The `slate` command.
+
+Core subcommands live here; subcommands of the front end (`ui`) and of sync (`sync`,
+`sync.server`) register themselves through the `slate.commands` entry-point group, so this
+module never imports them and `app/` stays free of Qt and network code.
+
+A registering module exposes `register(subparsers, common)`: it adds its parsers with
+`subparsers.add_parser(name, parents=[common], ...)` and sets `func=handler` on them. A handler
+takes the parsed `argparse.Namespace` and returns the process exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from importlib.metadata import entry_points
+
+from app import __version__
+
+ENTRY_POINT_GROUP = "slate.commands"
+
+
+def common_options() -> argparse.ArgumentParser:
+    """Options every subcommand accepts, also after the subcommand's name."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        default=argparse.SUPPRESS,
+        help="the store's folder (laptop) or the server's folder; default: $SLATE_DATA_DIR, "
+        "then the user data dir",
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = common_options()
+    parser = argparse.ArgumentParser(
+        prog="slate",
+        description="Slate, the offline-first classroom app. With no command, opens the app.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"slate {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    from app import commands as core_commands
+
+    core_commands.register(subparsers, common)
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        try:
+            register = ep.load()
+        except ImportError as exc:
+            # One broken part (say, a missing optional dependency) must not take the others down.
+            print(f"slate: warning: the '{ep.name}' commands are unavailable: {exc}", file=sys.stderr)
+            continue
+        register(subparsers, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if args.command is None:
+        # `slate` alone (or with only --data-dir) opens the window.
+        args = parser.parse_args(["gui", *args_list])
+    if not hasattr(args, "data_dir"):
+        args.data_dir = None
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    code = func(args)
+    return int(code or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

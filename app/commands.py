@@ -1,0 +1,179 @@
+"""Core `slate` subcommands: courses, profiles and the store. No Qt, no network."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from app.paths import resolve_data_dir
+
+
+def fail(message: str, code: int = 1) -> int:
+    print(f"slate: error: {message}", file=sys.stderr)
+    return code
+
+
+def open_store(args: argparse.Namespace, *, lock: bool = True):  # type: ignore[no-untyped-def]
+    """The store chosen by --data-dir / SLATE_DATA_DIR; raises StoreError with a clear message."""
+    from app.db.store import Store
+
+    return Store.open(resolve_data_dir(getattr(args, "data_dir", None)), lock=lock)
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    course = subparsers.add_parser("course", parents=[common], help="import and list courses")
+    course_sub = course.add_subparsers(dest="course_command", required=True, metavar="ACTION")
+    imp = course_sub.add_parser("import", parents=[common], help="import a course package")
+    imp.add_argument("path", type=Path, help="a course folder or .zip (see docs/course-format.md)")
+    imp.add_argument("--json", action="store_true", help="print the result as JSON")
+    imp.set_defaults(func=cmd_course_import)
+    lst = course_sub.add_parser("list", parents=[common], help="list stored courses")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=cmd_course_list)
+
+    profile = subparsers.add_parser("profile", parents=[common], help="learner profiles")
+    profile_sub = profile.add_subparsers(dest="profile_command", required=True, metavar="ACTION")
+    add = profile_sub.add_parser("add", parents=[common], help="add a profile")
+    add.add_argument("name")
+    add.add_argument(
+        "--role", default="student", choices=["student", "teacher", "administrator", "parent"]
+    )
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(func=cmd_profile_add)
+    plist = profile_sub.add_parser("list", parents=[common], help="list profiles")
+    plist.add_argument("--json", action="store_true")
+    plist.set_defaults(func=cmd_profile_list)
+
+    db = subparsers.add_parser("db", parents=[common], help="check the store")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    check = db_sub.add_parser("check", parents=[common], help="PRAGMA integrity_check")
+    check.set_defaults(func=cmd_db_check)
+
+
+def cmd_course_import(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from app.courses.importer import CourseImportError, import_course
+    from app.db.store import StoreError
+
+    try:
+        store = open_store(args)
+    except StoreError as exc:
+        return fail(str(exc))
+    bar = tqdm(total=0, unit="B", unit_scale=True, desc="Importing", file=sys.stderr,
+               disable=None, leave=False)
+
+    def progress(done: int, total: int, what: str) -> None:
+        bar.total = total
+        bar.n = done
+        bar.set_postfix_str(what[-40:], refresh=False)
+        bar.refresh()
+
+    try:
+        result = import_course(store, args.path, progress=progress)
+    except CourseImportError as exc:
+        bar.close()
+        return fail(f"course not imported: {exc}")
+    finally:
+        store.close()
+    bar.close()
+    data = {
+        "course_id": result.course_id, "version": result.version, "title": result.title,
+        "status": result.status, "items": result.items, "questions": result.questions,
+        "media_files": result.media_files, "media_bytes": result.media_bytes,
+    }
+    if args.json:
+        print(json.dumps(data))
+    else:
+        verb = {"imported": "Imported", "updated": "Updated", "unchanged": "Already up to date:"}
+        print(f"{verb[result.status]} {result.title} ({result.course_id} {result.version}): "
+              f"{result.items} items, {result.questions} questions")
+    return 0
+
+
+def cmd_course_list(args: argparse.Namespace) -> int:
+    from app.courses.catalog import list_courses
+    from app.db.store import StoreError
+
+    try:
+        store = open_store(args, lock=False)
+    except StoreError as exc:
+        return fail(str(exc))
+    try:
+        with store.read() as session:
+            courses = list_courses(session)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([
+            {"id": c.id, "version": c.version, "title": c.title, "language": c.language,
+             "items": c.items_total}
+            for c in courses
+        ]))
+    else:
+        for c in courses:
+            print(f"{c.id}\t{c.version}\t{c.title}")
+    return 0
+
+
+def cmd_profile_add(args: argparse.Namespace) -> int:
+    from app.db.models import Role
+    from app.db.store import StoreError
+    from app.profiles import ProfileError, create_profile
+
+    try:
+        store = open_store(args)
+    except StoreError as exc:
+        return fail(str(exc))
+    try:
+        with store.write() as session:
+            profile = create_profile(session, args.name, Role(args.role))
+    except ProfileError as exc:
+        return fail(str(exc))
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps({"id": profile.id, "name": profile.display_name, "role": profile.role}))
+    else:
+        print(f"Added {profile.display_name} ({profile.role}).")
+    return 0
+
+
+def cmd_profile_list(args: argparse.Namespace) -> int:
+    from app.db.store import StoreError
+    from app.profiles import list_profiles
+
+    try:
+        store = open_store(args, lock=False)
+    except StoreError as exc:
+        return fail(str(exc))
+    try:
+        with store.read() as session:
+            profiles = list_profiles(session)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([
+            {"id": p.id, "name": p.display_name, "role": str(p.role)} for p in profiles
+        ]))
+    else:
+        for p in profiles:
+            print(f"{p.display_name}\t{p.role}")
+    return 0
+
+
+def cmd_db_check(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    from app.db.store import DB_FILENAME
+
+    path = resolve_data_dir(getattr(args, "data_dir", None)) / DB_FILENAME
+    if not path.exists():
+        return fail(f"{path}: no store here")
+    with sqlite3.connect(path) as conn:
+        rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+    print("\n".join(rows))
+    return 0 if rows == ["ok"] else 1

@@ -1,0 +1,1 @@
+"""Course packages: reading and validating them, importing them, and querying what is stored."""

@@ -1,0 +1,281 @@
+"""Importing a course package into a store, atomically and with progress.
+
+Phase 1 reads and validates the whole package without touching the store. Phase 2 copies media
+into the content-addressed folder (streamed, hashed). Phase 3 writes every row in ONE transaction.
+If anything fails, the transaction is rolled back and media files this import created are
+removed, so the store is exactly as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.courses.manifest import CourseManifest, ItemSpec, QuizFile
+from app.courses.package import MANIFEST, MAX_LESSON_BYTES, PackageError, PackageReader
+from app.db.models import (
+    Assessment,
+    Course,
+    CourseFile,
+    Item,
+    ItemKind,
+    Media,
+    Module,
+    Question,
+    SubtitleTrack,
+)
+from app.db.store import Store
+from app.lessons import local_references
+from app.media_store import StoredMedia, store_stream
+from app.subtitles import SubtitleError, parse_vtt
+
+# progress(done, total, what): units are bytes of media plus one per item.
+ProgressCallback = Callable[[int, int, str], None]
+
+
+class CourseImportError(Exception):
+    """The package was refused; the store is unchanged. str() names the file and the problem."""
+
+
+@dataclass
+class _ItemPlan:
+    spec: ItemSpec
+    module_id: str
+    body_md: str = ""
+    source_path: str = ""
+    media_path: str | None = None
+    subtitle_paths: list[tuple[str, str, str]] = field(default_factory=list)
+    quiz: QuizFile | None = None
+
+
+@dataclass
+class _Plan:
+    manifest: CourseManifest
+    items: list[_ItemPlan]
+    media_paths: list[str]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    course_id: str
+    version: str
+    title: str
+    status: str  # "imported", "updated" or "unchanged"
+    items: int
+    questions: int
+    media_files: int
+    media_bytes: int
+
+
+def read_package(reader: PackageReader) -> _Plan:
+    """Validate everything in the package; raises PackageError naming the file."""
+    manifest: CourseManifest = reader.read_model(MANIFEST, CourseManifest)
+    media: list[str] = []
+    items: list[_ItemPlan] = []
+
+    def need(path: str, where: str, referenced_by: str = MANIFEST) -> str:
+        return reader.require(path, referenced_by=referenced_by, where=where)
+
+    for m_index, module in enumerate(manifest.modules):
+        for i_index, spec in enumerate(module.items):
+            where = f"modules[{m_index}].items[{i_index}]"
+            plan = _ItemPlan(spec=spec, module_id=module.id)
+            file = need(spec.file, f"{where}.file")
+            if spec.kind == "lesson":
+                plan.source_path = file
+                plan.body_md = reader.read_text(file, limit=MAX_LESSON_BYTES)
+                media += _lesson_assets(reader, file, plan.body_md)
+            elif spec.kind == "quiz":
+                plan.quiz = reader.read_model(file, QuizFile)
+            else:
+                plan.media_path = file
+                media.append(file)
+            if spec.kind == "video":
+                if spec.notes:
+                    plan.source_path = need(spec.notes, f"{where}.notes")
+                    plan.body_md = reader.read_text(plan.source_path, limit=MAX_LESSON_BYTES)
+                    media += _lesson_assets(reader, plan.source_path, plan.body_md)
+                for s_index, sub in enumerate(spec.subtitles):
+                    sub_path = need(sub.file, f"{where}.subtitles[{s_index}].file")
+                    try:
+                        parse_vtt(reader.read_text(sub_path, limit=MAX_LESSON_BYTES), name=sub_path)
+                    except SubtitleError as exc:
+                        raise PackageError(sub_path, str(exc).split(": ", 1)[-1]) from None
+                    plan.subtitle_paths.append((sub.language, sub.label, sub_path))
+                    media.append(sub_path)
+            items.append(plan)
+    return _Plan(manifest, items, list(dict.fromkeys(media)))
+
+
+def _lesson_assets(reader: PackageReader, lesson_path: str, body: str) -> list[str]:
+    images, links = local_references(body, lesson_path)
+    for path in sorted(images | links):
+        if path.startswith("../") or path == "..":
+            raise PackageError(lesson_path, f"'{path}' leaves the package")
+    missing = sorted(p for p in images if not reader.has(p))
+    if missing:
+        raise PackageError(lesson_path, f"image '{missing[0]}' is not in the package")
+    return sorted(images)
+
+
+def import_course(
+    store: Store, source: Path, *, progress: ProgressCallback | None = None
+) -> ImportResult:
+    report = progress or (lambda _d, _t, _w: None)
+    try:
+        with PackageReader(source) as reader:
+            plan = read_package(reader)
+            manifest = plan.manifest
+            with store.read() as session:
+                existing = session.get(Course, manifest.id)
+                if existing is not None and existing.version == manifest.version:
+                    return _result(manifest, plan, "unchanged", 0)
+            total = sum(reader.size(p) for p in plan.media_paths) + len(plan.items)
+            done = 0
+
+            def advance(n: int, what: str) -> None:
+                nonlocal done
+                done += n
+                report(done, total, what)
+
+            report(0, total, "Checking package")
+            stored: dict[str, StoredMedia] = {}
+            try:
+                for path in plan.media_paths:
+                    stored[path] = store_stream(
+                        store.media_dir,
+                        reader.iter_chunks(path),
+                        path,
+                        on_bytes=lambda n, p=path: advance(n, f"Copying {p}"),
+                    )
+                with store.write() as session:
+                    status = _write_course(session, plan, stored, lambda w: advance(1, w))
+            except BaseException:
+                for media in stored.values():
+                    if media.created:
+                        media.path.unlink(missing_ok=True)
+                raise
+            report(total, total, "Done")
+            return _result(manifest, plan, status, sum(m.size for m in stored.values()))
+    except PackageError as exc:
+        raise CourseImportError(str(exc)) from None
+    except OSError as exc:
+        raise CourseImportError(f"{source}: {exc.strerror or exc}") from None
+
+
+def _result(manifest: CourseManifest, plan: _Plan, status: str, media_bytes: int) -> ImportResult:
+    questions = sum(len(p.quiz.questions) for p in plan.items if p.quiz)
+    return ImportResult(
+        manifest.id, manifest.version, manifest.title, status,
+        len(plan.items), questions, len(plan.media_paths), media_bytes,
+    )
+
+
+def _write_course(
+    session: Session,
+    plan: _Plan,
+    stored: dict[str, StoredMedia],
+    step: Callable[[str], None],
+) -> str:
+    manifest = plan.manifest
+    for media in stored.values():
+        if session.get(Media, media.sha256) is None:
+            session.add(Media(sha256=media.sha256, size=media.size, mime=media.mime, ext=media.ext))
+    course = session.get(Course, manifest.id)
+    status = "updated" if course else "imported"
+    fields: dict[str, Any] = dict(
+        version=manifest.version, title=manifest.title, description=manifest.description,
+        language=manifest.language, level=manifest.level, license=manifest.license,
+    )
+    if course is None:
+        course = Course(id=manifest.id, **fields)
+        session.add(course)
+    else:
+        for name, value in fields.items():
+            setattr(course, name, value)
+    session.flush()
+
+    session.query(CourseFile).filter(CourseFile.course_id == course.id).delete()
+    for path, media in stored.items():
+        session.add(CourseFile(course_id=course.id, path=path, sha256=media.sha256))
+
+    # Match modules and items by their stable ids; what the new version lacks is retired.
+    modules = {m.module_id: m for m in session.scalars(select(Module).where(Module.course_id == course.id))}
+    items = {i.item_id: i for i in session.scalars(select(Item).where(Item.course_id == course.id))}
+    for m in modules.values():
+        m.retired = True
+    for i in items.values():
+        i.retired = True
+    for position, mspec in enumerate(manifest.modules):
+        module = modules.get(mspec.id)
+        if module is None:
+            module = Module(course_id=course.id, module_id=mspec.id, title=mspec.title, position=position)
+            session.add(module)
+            modules[mspec.id] = module
+        module.title, module.position, module.retired = mspec.title, position, False
+    session.flush()
+
+    positions: dict[str, int] = {}
+    for item_plan in plan.items:
+        spec = item_plan.spec
+        module = modules[item_plan.module_id]
+        positions[module.module_id] = positions.get(module.module_id, -1) + 1
+        item = items.get(spec.id)
+        if item is None:
+            item = Item(course_id=course.id, item_id=spec.id)
+            session.add(item)
+        item.module_pk = module.pk
+        item.kind = ItemKind(spec.kind)
+        item.title = spec.title
+        item.position = positions[module.module_id]
+        item.retired = False
+        item.body_md = item_plan.body_md
+        item.source_path = item_plan.source_path or spec.file
+        item.media_sha256 = stored[item_plan.media_path].sha256 if item_plan.media_path else None
+        item.duration_s = spec.duration_s
+        item.subtitles = [
+            SubtitleTrack(language=lang, label=label, sha256=stored[path].sha256)
+            for lang, label, path in item_plan.subtitle_paths
+        ]
+        session.flush()
+        if item_plan.quiz is not None:
+            _write_assessment(session, item, item_plan.quiz)
+        step(f"Stored {spec.title}")
+    return status
+
+
+def _write_assessment(session: Session, item: Item, quiz: QuizFile) -> None:
+    assessment = item.assessment
+    if assessment is None:
+        assessment = Assessment(item_pk=item.pk)
+        session.add(assessment)
+        item.assessment = assessment
+    settings = quiz.settings
+    assessment.type = quiz.type
+    assessment.time_limit_s = settings.time_limit_s
+    assessment.passing_score = settings.passing_score
+    assessment.max_attempts = settings.max_attempts
+    assessment.shuffle_questions = settings.shuffle_questions
+    assessment.shuffle_options = settings.shuffle_options
+    session.flush()
+    existing = {q.question_id: q for q in assessment.questions}
+    for q in existing.values():
+        q.retired = True
+    for position, spec in enumerate(quiz.questions):
+        question = existing.get(spec.id)
+        if question is None:
+            question = Question(assessment_pk=assessment.pk, question_id=spec.id)
+            session.add(question)
+        question.position = position
+        question.type = spec.type
+        question.prompt_md = spec.prompt
+        question.points = spec.points
+        question.options = [o.model_dump() for o in spec.options]
+        question.key = spec.grading_key()
+        question.feedback = spec.feedback.model_dump()
+        question.retired = False

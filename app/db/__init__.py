@@ -1,0 +1,1 @@
+"""The laptop store: SQLAlchemy models, the engine with Slate's SQLite pragmas, and migrations."""

@@ -1,0 +1,1 @@
+"""Sync: the wire protocol, the laptop-side client and the central server."""

@@ -1,0 +1,226 @@
+"""The laptop side of sync: enroll, then push the outbox to the server in batches.
+
+Every request can be repeated safely: the server drops duplicates by event id and answers the
+mark it has durably stored, which is the only thing the laptop records.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+
+from app import __version__, outbox
+from app.db.store import Store
+from app.identity import DEVICE_ID, DEVICE_TOKEN, SCHOOL_NAME, SERVER_URL, get_meta, set_meta
+from sync.protocol import API_PREFIX, EnrollResponse, Health, PushResponse, SourceState
+
+DEFAULT_BATCH = 250
+USER_AGENT = f"slate/{__version__}"
+
+
+class SyncError(Exception):
+    """Sync did not complete. `retryable` says whether trying again later can help."""
+
+    def __init__(self, message: str, *, retryable: bool = True, offline: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.offline = offline
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    server: str
+    pushed: int
+    acked_through: int
+    pending: int
+    local_total: int
+    clock_offset_ms: int | None
+    finished_at: datetime
+
+
+# progress(sent, total_pending_at_start)
+PushProgress = Callable[[int, int], None]
+
+
+def normalise_url(url: str) -> str:
+    url = url.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        url = "http://" + url
+    return url
+
+
+class OutboxPusher:
+    """Pushes one store's pending events to one server."""
+
+    def __init__(
+        self,
+        store: Store,
+        server_url: str | None = None,
+        *,
+        batch_size: int = DEFAULT_BATCH,
+        timeout_s: float = 15.0,
+    ) -> None:
+        self.store = store
+        with store.read() as session:
+            saved = get_meta(session, SERVER_URL)
+        url = server_url or saved
+        if not url:
+            raise SyncError("No server is set. Choose one in Settings.", retryable=False)
+        self.server_url = normalise_url(url)
+        self.batch_size = batch_size
+        self._http = httpx.Client(
+            base_url=self.server_url + API_PREFIX,
+            timeout=httpx.Timeout(timeout_s, connect=5.0),
+            headers={"User-Agent": USER_AGENT},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> OutboxPusher:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- requests ---------------------------------------------------------------------------
+    def _request(self, method: str, path: str, **kwargs: object) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, **kwargs)  # type: ignore[arg-type]
+        except httpx.TransportError as exc:
+            raise SyncError(f"Server not reachable ({type(exc).__name__})", offline=True) from exc
+        if response.status_code >= 400:
+            raise _error_from(response)
+        return response
+
+    def _auth(self) -> dict[str, str]:
+        with self.store.read() as session:
+            token = get_meta(session, DEVICE_TOKEN)
+            enrolled_at = get_meta(session, SERVER_URL)
+        if not token or normalise_url(enrolled_at or "") != self.server_url:
+            raise SyncError(
+                "This computer is not enrolled with the server yet: enter the school's "
+                "enrollment code in Settings.", retryable=False,
+            )
+        return {"Authorization": f"Bearer {token}"}
+
+    def health(self) -> int:
+        """Checks the server answers; returns the clock offset (server - laptop) in ms."""
+        sent = time.time()
+        response = self._request("GET", "/health")
+        received = time.time()
+        server_time = Health.model_validate(response.json()).server_time
+        midpoint = (sent + received) / 2
+        return round((server_time.timestamp() - midpoint) * 1000)
+
+    def is_enrolled(self) -> bool:
+        try:
+            self._auth()
+        except SyncError:
+            return False
+        return True
+
+    def enroll(self, code: str, device_name: str | None = None) -> EnrollResponse:
+        response = self._request(
+            "POST", "/enroll",
+            json={"enrollment_code": code.strip(), "device_name": device_name or socket.gethostname()},
+        )
+        enrolled = EnrollResponse.model_validate(response.json())
+        with self.store.write() as session:
+            set_meta(session, SERVER_URL, self.server_url)
+            set_meta(session, DEVICE_ID, enrolled.device_id)
+            set_meta(session, DEVICE_TOKEN, enrolled.token)
+            set_meta(session, SCHOOL_NAME, enrolled.school_name)
+        return enrolled
+
+    def _resume_mark(self, headers: dict[str, str]) -> None:
+        """Take the server's mark for our source: it is the receiver's, and may be behind ours
+        (a server restored from backup), in which case we resend from there."""
+        with self.store.read() as session:
+            counts = outbox.counts(session)
+        state = SourceState.model_validate(
+            self._request("GET", f"/sources/{counts.source_id}", headers=headers).json()
+        )
+        if state.acked_through != counts.acked_through:
+            with self.store.write() as session:
+                from app.db.models import SyncState
+
+                row = session.get(SyncState, counts.source_id)
+                if row is not None:
+                    row.acked_through = min(state.acked_through, _max_seq(session, counts.source_id))
+
+    def push(self, progress: PushProgress | None = None) -> SyncReport:
+        """One full round: health, resume from the server's mark, push until nothing is pending."""
+        headers = self._auth()
+        offset = self.health()
+        with self.store.write() as session:
+            outbox.record_clock_offset(session, offset)
+        self._resume_mark(headers)
+        with self.store.read() as session:
+            start_pending = outbox.counts(session).pending
+        pushed = 0
+        acked = 0
+        while True:
+            with self.store.read() as session:
+                source_id, batch = outbox.pending_batch(session, self.batch_size)
+            if not batch:
+                break
+            body = gzip.compress(
+                json.dumps({"source_id": source_id, "events": batch}).encode(), compresslevel=6
+            )
+            response = self._request(
+                "POST", "/events", content=body,
+                headers={**headers, "Content-Type": "application/json", "Content-Encoding": "gzip"},
+            )
+            result = PushResponse.model_validate(response.json())
+            with self.store.write() as session:
+                outbox.record_ack(session, source_id, result.acked_through, clock_offset_ms=offset)
+            if result.acked_through < batch[0]["seq"]:
+                raise SyncError("The server accepted none of the batch; will retry.")
+            pushed += sum(1 for e in batch if e["seq"] <= result.acked_through)
+            acked = result.acked_through
+            if progress:
+                progress(pushed, start_pending)
+        with self.store.write() as session:
+            # Also stamps last_sync_at when there was nothing to send: "synced just now".
+            outbox.record_ack(session, source_id, acked, clock_offset_ms=offset)
+            final = outbox.counts(session)
+        return SyncReport(
+            self.server_url, pushed, final.acked_through, final.pending, final.local_total,
+            offset, datetime.now(UTC),
+        )
+
+
+def _max_seq(session: object, source_id: str) -> int:
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from app.db.models import Event
+
+    assert isinstance(session, Session)
+    return session.scalar(select(func.max(Event.seq)).where(Event.source_id == source_id)) or 0
+
+
+def _error_from(response: httpx.Response) -> SyncError:
+    try:
+        body = response.json()
+        detail = body.get("detail") or body.get("error") or response.text
+        code = body.get("error", "")
+    except ValueError:
+        detail, code = response.text[:200], ""
+    status = response.status_code
+    if status == 401:
+        return SyncError(f"The server refused this computer ({detail}). Enroll it again.",
+                         retryable=False)
+    if status == 403 and code == "bad_enrollment_code":
+        return SyncError("The enrollment code was not accepted.", retryable=False)
+    if status in (408, 429) or status >= 500:
+        return SyncError(f"Server busy or failing ({status}): {detail}")
+    return SyncError(f"Server said {status} {code}: {detail}", retryable=False)
