@@ -30,10 +30,9 @@ def create_profile(session: Session, display_name: str, role: Role = Role.STUDEN
         raise ProfileError("A name is needed.")
     if len(name) > MAX_NAME:
         raise ProfileError(f"A name can have at most {MAX_NAME} characters.")
-    taken = session.scalar(
-        select(User).where(User.display_name == name, User.archived_at.is_(None))
-    )
-    if taken is not None:
+    # Case-insensitive: "amina" and "Amina" on one shared laptop would be picked by mistake.
+    taken = session.scalars(select(User.display_name).where(User.archived_at.is_(None)))
+    if any(other.casefold() == name.casefold() for other in taken):
         raise ProfileError(f"There is already a profile called {name!r} on this computer.")
     user = User(id=str(uuid.uuid4()), display_name=name, role=role)
     session.add(user)

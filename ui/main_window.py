@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self.quiz.back.connect(self.back_to_outline)
 
         self._build_menu()
+        self._build_toolbar()
         self.sync_label = QLabel()
         self.sync_label.setAccessibleName("Sync status")
         self.sync_button = QPushButton("Sync now")
@@ -108,6 +109,21 @@ class MainWindow(QMainWindow):
         settings.triggered.connect(self.open_settings)
         sync_menu.addAction(sync_now)
         sync_menu.addAction(settings)
+
+    def _build_toolbar(self) -> None:
+        bar = self.addToolBar("Navigation")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for text, slot in (("My courses", self.show_courses), ("My progress", self.show_progress),
+                           ("Switch learner", self.switch_profile)):
+            action = bar.addAction(text)
+            action.triggered.connect(slot)
+        self.profile_label = QLabel()
+        self.profile_label.setContentsMargins(12, 0, 0, 0)
+        bar.addWidget(self.profile_label)
+        self.ctx.profile_changed.connect(
+            lambda p: self.profile_label.setText(f"Learner: <b>{p.display_name}</b>" if p else "")
+        )
 
     # -- navigation --------------------------------------------------------------------------
     def _show(self, page: QWidget) -> None:

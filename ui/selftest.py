@@ -164,6 +164,8 @@ class SelfTest:
         position = page.player.position()
         if not captions:
             raise StepFailed("no subtitle was shown while playing")
+        if page.video.frames_shown == 0 or _is_blank(page.video.image):
+            raise StepFailed("no video frame was drawn")
         from app.progress import item_progress
 
         row = self.ctx.read(lambda s: item_progress(s, self.ctx.user_id, self.course_id).get(item_id))
@@ -171,7 +173,8 @@ class SelfTest:
         if watched <= 0.5:
             raise StepFailed("watched time was not recorded")
         self.window.back_to_outline()
-        return f"played to {position / 1000:.1f} s, {watched:.1f} s recorded as watched, subtitles shown"
+        return (f"played to {position / 1000:.1f} s, {page.video.frames_shown} frames drawn, "
+                f"{watched:.1f} s recorded as watched, subtitles shown")
 
     def take_quiz(self) -> str:
         from app.courses.catalog import get_item
@@ -255,6 +258,15 @@ class SelfTest:
         if self.server:
             self.run_step("sync", self.sync)
         return self.steps
+
+
+def _is_blank(image: Any) -> bool:
+    """True if a frame is empty or a single colour (a decoder that outputs black)."""
+    if image.isNull():
+        return True
+    small = image.scaled(16, 9)
+    colours = {small.pixel(x, y) for x in range(small.width()) for y in range(small.height())}
+    return len(colours) <= 1
 
 
 def _answer_through_widget(widget: Any, qtype: str, key: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.courses.manifest import CourseManifest, ItemSpec, QuizFile
@@ -166,6 +167,9 @@ def import_course(
         raise CourseImportError(str(exc)) from None
     except OSError as exc:
         raise CourseImportError(f"{source}: {exc.strerror or exc}") from None
+    except SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", None) or exc
+        raise CourseImportError(f"{source}: could not write to the store: {reason}") from None
 
 
 def _result(manifest: CourseManifest, plan: _Plan, status: str, media_bytes: int) -> ImportResult:

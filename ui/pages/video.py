@@ -7,9 +7,9 @@ end, leaving the page, and every half minute of playing.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
-from PySide6.QtMultimediaWidgets import QVideoWidget
+from PySide6.QtCore import QRect, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
+from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoFrame, QVideoSink
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -75,6 +75,43 @@ class WatchTracker:
         return pending
 
 
+class VideoCanvas(QWidget):
+    """Paints frames from a QVideoSink with QPainter.
+
+    Unlike QVideoWidget this needs no GPU surface, so it works the same on old laptops with
+    poor graphics drivers, offscreen, and in screenshots (`grab()` sees the frame).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sink = QVideoSink(self)
+        self.sink.videoFrameChanged.connect(self._on_frame)
+        self.image = QImage()
+        self.frames_shown = 0
+
+    def _on_frame(self, frame: QVideoFrame) -> None:
+        image = frame.toImage()
+        if not image.isNull():
+            self.image = image
+            self.frames_shown += 1
+            self.update()
+
+    def clear(self) -> None:
+        self.image = QImage()
+        self.update()
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#000"))
+        if not self.image.isNull():
+            size = self.image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(0, 0, size.width(), size.height())
+            target.moveCenter(self.rect().center())
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(target, self.image)
+        painter.end()
+
+
 class VideoPlayerPage(QWidget):
     back = Signal()
 
@@ -92,10 +129,10 @@ class VideoPlayerPage(QWidget):
         self.player = QMediaPlayer(self)
         self.audio = QAudioOutput(self)
         self.player.setAudioOutput(self.audio)
-        self.video = QVideoWidget()
+        self.video = VideoCanvas()
         self.video.setMinimumHeight(240)
         self.video.setAccessibleName("Video")
-        self.player.setVideoOutput(self.video)
+        self.player.setVideoSink(self.video.sink)
 
         self.title = QLabel()
         self.caption = QLabel()
@@ -189,6 +226,7 @@ class VideoPlayerPage(QWidget):
         self._choose_track()
         # Resume where the learner stopped, unless that was (nearly) the end.
         self._resume_ms = int(position * 1000) if 0 < position < max(self.duration_s - 3, 0) else 0
+        self.video.clear()
         self.player.setSource(QUrl.fromLocalFile(str(path)) if path else QUrl())
         if path is None or not path.exists():
             self.error.setText("The video file is missing from this computer's store.")
