@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
+
+# For bench/startup.py: print start-up figures as JSON once the window is up, then quit.
+ENV_EXIT_WHEN_SHOWN = "SLATE_EXIT_WHEN_SHOWN"
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -31,6 +36,8 @@ def run_gui(args: argparse.Namespace) -> int:
         window.sync_worker.set_enrollment(args.enroll_code)
     window.show()
     _import_demo_if_empty(window)
+    if os.environ.get(ENV_EXIT_WHEN_SHOWN):
+        _exit_when_shown(app, window)
     try:
         return app.exec()
     finally:
@@ -62,3 +69,34 @@ def _import_demo_if_empty(window) -> None:  # type: ignore[no-untyped-def]
     demo = demo_course_dir()
     if (demo / "course.json").exists():
         window.import_package(demo)
+
+
+def _exit_when_shown(app, window) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from PySide6.QtCore import QTimer
+
+    def report() -> None:
+        shown = time.time()
+        app.processEvents()
+        print(json.dumps({"shown_at": shown, "visible": window.isVisible()}), flush=True)
+        QTimer.singleShot(int(float(os.environ.get("SLATE_IDLE_S", "1")) * 1000), idle)
+
+    def idle() -> None:
+        print(json.dumps({"idle_rss_kb": rss_kb()}), flush=True)
+        app.quit()
+
+    QTimer.singleShot(0, report)
+
+
+def rss_kb() -> int:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 
 from app import outbox
 from app.courses.catalog import get_item
-from app.courses.importer import ImportResult, import_course
 from app.db.models import ItemKind
 from app.profiles import Profile
 from ui.context import AppContext
@@ -196,6 +195,9 @@ class MainWindow(QMainWindow):
             self.import_package(Path(path).parent if path.endswith("course.json") else Path(path))
 
     def import_package(self, path: Path) -> TaskThread:
+        # Imported here: pydantic models of the package format cost start-up time otherwise.
+        from app.courses.importer import ImportResult, import_course
+
         dialog = QProgressDialog(f"Importing {path.name}…", "", 0, 100, self)
         dialog.setCancelButton(None)
         dialog.setMinimumDuration(300)
@@ -205,7 +207,7 @@ class MainWindow(QMainWindow):
             dialog.setValue(int(done * 100 / total) if total else 0)
             dialog.setLabelText(what)
 
-        def on_done(result: ImportResult) -> None:
+        def on_done(result: ImportResult) -> None:  # noqa: F821 (imported above)
             dialog.close()
             self.statusBar().showMessage(f"{result.title}: {result.status}", 8000)
             if self.ctx.profile is not None:

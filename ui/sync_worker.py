@@ -19,6 +19,9 @@ from app.db.store import Store
 from app.identity import DEVICE_TOKEN, SERVER_URL, get_meta
 
 DEFAULT_INTERVAL_S = 30.0
+# The first round waits a moment: importing httpx and talking to the network while the window
+# is coming up would slow the start on a two-core laptop.
+FIRST_ROUND_DELAY_S = 2.0
 ENV_INTERVAL = "SLATE_SYNC_INTERVAL_S"
 
 
@@ -86,6 +89,8 @@ class SyncWorker(QThread):
         self.status.emit(status)
 
     def run(self) -> None:
+        self._wake.wait(FIRST_ROUND_DELAY_S)
+        self._wake.clear()
         while not self._stop.is_set():
             delay = self._round()
             self._wake.wait(delay)
