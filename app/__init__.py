@@ -1,3 +1,3 @@
-"""Slate's core: domain model, storage, grading, progress and the command line. No Qt, no network."""
+"""Slate's core: domain model, storage, grading, progress and the CLI. No Qt, no network."""
 
 __version__ = "0.1.0"

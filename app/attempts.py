@@ -79,8 +79,10 @@ def start_or_resume(session: Session, user_id: str, course_id: str, item_id: str
     item, questions = _questions(session, course_id, item_id)
     attempt = session.scalar(
         select(Attempt).where(
-            Attempt.user_id == user_id, Attempt.course_id == course_id,
-            Attempt.item_id == item_id, Attempt.status == AttemptStatus.IN_PROGRESS,
+            Attempt.user_id == user_id,
+            Attempt.course_id == course_id,
+            Attempt.item_id == item_id,
+            Attempt.status == AttemptStatus.IN_PROGRESS,
         )
     )
     if attempt is None:
@@ -88,7 +90,8 @@ def start_or_resume(session: Session, user_id: str, course_id: str, item_id: str
         limit = item.assessment.max_attempts
         done = session.scalars(
             select(Attempt.id).where(
-                Attempt.user_id == user_id, Attempt.course_id == course_id,
+                Attempt.user_id == user_id,
+                Attempt.course_id == course_id,
                 Attempt.item_id == item_id,
             )
         ).all()
@@ -97,15 +100,24 @@ def start_or_resume(session: Session, user_id: str, course_id: str, item_id: str
         course = session.get(Course, course_id)
         assert course is not None
         attempt = Attempt(
-            id=str(uuid.uuid4()), user_id=user_id, course_id=course_id, item_id=item_id,
-            course_version=course.version, status=AttemptStatus.IN_PROGRESS,
-            question_order=[q.question_id for q in questions], current_index=0,
+            id=str(uuid.uuid4()),
+            user_id=user_id,
+            course_id=course_id,
+            item_id=item_id,
+            course_version=course.version,
+            status=AttemptStatus.IN_PROGRESS,
+            question_order=[q.question_id for q in questions],
+            current_index=0,
         )
         session.add(attempt)
         session.flush()
         record_event(
-            session, user_id=user_id, verb=Verb.ATTEMPTED, course_id=course_id,
-            course_version=course.version, object_id=activity_id(course_id, item_id),
+            session,
+            user_id=user_id,
+            verb=Verb.ATTEMPTED,
+            course_id=course_id,
+            course_version=course.version,
+            object_id=activity_id(course_id, item_id),
             context={"attempt_id": attempt.id},
         )
     return _view(session, attempt, item.title, questions)
@@ -116,11 +128,18 @@ def _view(session: Session, attempt: Attempt, title: str, questions: list[Questi
     ordered = [by_id[qid] for qid in attempt.question_order if qid in by_id]
     responses = {a.question_id: a.response for a in attempt.answers}
     return AttemptView(
-        attempt.id, attempt.course_id, attempt.item_id, title, attempt.status,
+        attempt.id,
+        attempt.course_id,
+        attempt.item_id,
+        title,
+        attempt.status,
         attempt.current_index,
         [
             QuestionView(
-                q.question_id, q.type, q.prompt_md, q.points,
+                q.question_id,
+                q.type,
+                q.prompt_md,
+                q.points,
                 [{"id": o["id"], "text": o["text"]} for o in q.options],
                 str(q.key.get("unit", "")),
             )
@@ -153,7 +172,10 @@ def save_answer(session: Session, attempt_id: str, question_id: str, response: A
     answer.response = response
     answer.updated_at = datetime.now(UTC)
     record_event(
-        session, user_id=attempt.user_id, verb=Verb.ANSWERED, course_id=attempt.course_id,
+        session,
+        user_id=attempt.user_id,
+        verb=Verb.ANSWERED,
+        course_id=attempt.course_id,
         course_version=attempt.course_version,
         object_id=activity_id(attempt.course_id, attempt.item_id, question_id),
         result={"response": response},
@@ -189,12 +211,18 @@ def submit(session: Session, attempt_id: str) -> AttemptResult:
     attempt.points, attempt.max_points = earned_total, max_total
     attempt.score, attempt.passed = score, passed
     record_event(
-        session, user_id=attempt.user_id, verb=Verb.PASSED if passed else Verb.FAILED,
-        course_id=attempt.course_id, course_version=attempt.course_version,
+        session,
+        user_id=attempt.user_id,
+        verb=Verb.PASSED if passed else Verb.FAILED,
+        course_id=attempt.course_id,
+        course_version=attempt.course_version,
         object_id=activity_id(attempt.course_id, attempt.item_id),
         result={
-            "score_scaled": round(score, 6), "score_raw": earned_total, "score_max": max_total,
-            "success": passed, "completion": True,
+            "score_scaled": round(score, 6),
+            "score_raw": earned_total,
+            "score_max": max_total,
+            "success": passed,
+            "completion": True,
         },
         context={"attempt_id": attempt_id},
     )
@@ -221,20 +249,32 @@ def review(session: Session, attempt_id: str) -> AttemptResult:
         option_fb = _option_feedback(q, answer.response if answer else None)
         results.append(
             QuestionResult(
-                qid, q.prompt_md, answer.response if answer else None, share * q.points,
-                q.points, correct, "\n\n".join(f for f in (fb, option_fb) if f),
+                qid,
+                q.prompt_md,
+                answer.response if answer else None,
+                share * q.points,
+                q.points,
+                correct,
+                "\n\n".join(f for f in (fb, option_fb) if f),
                 describe_answer(q),
             )
         )
     return AttemptResult(
-        attempt.id, attempt.score or 0.0, attempt.points or 0.0, attempt.max_points or 0.0,
-        bool(attempt.passed), item.assessment.passing_score, results,
+        attempt.id,
+        attempt.score or 0.0,
+        attempt.points or 0.0,
+        attempt.max_points or 0.0,
+        bool(attempt.passed),
+        item.assessment.passing_score,
+        results,
     )
 
 
 def _option_feedback(q: Question, response: Any) -> str:
     chosen = response if isinstance(response, list) else [response]
-    return "\n\n".join(o.get("feedback", "") for o in q.options if o["id"] in chosen and o.get("feedback"))
+    return "\n\n".join(
+        o.get("feedback", "") for o in q.options if o["id"] in chosen and o.get("feedback")
+    )
 
 
 def describe_answer(q: Question) -> str:
@@ -256,12 +296,16 @@ def describe_answer(q: Question) -> str:
     return ""
 
 
-def last_result(session: Session, user_id: str, course_id: str, item_id: str) -> AttemptResult | None:
+def last_result(
+    session: Session, user_id: str, course_id: str, item_id: str
+) -> AttemptResult | None:
     attempt = session.scalar(
         select(Attempt)
         .where(
-            Attempt.user_id == user_id, Attempt.course_id == course_id,
-            Attempt.item_id == item_id, Attempt.status != AttemptStatus.IN_PROGRESS,
+            Attempt.user_id == user_id,
+            Attempt.course_id == course_id,
+            Attempt.item_id == item_id,
+            Attempt.status != AttemptStatus.IN_PROGRESS,
         )
         .order_by(Attempt.submitted_at.desc())
     )

@@ -51,7 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
             register = ep.load()
         except ImportError as exc:
             # One broken part (say, a missing optional dependency) must not take the others down.
-            print(f"slate: warning: the '{ep.name}' commands are unavailable: {exc}", file=sys.stderr)
+            print(
+                f"slate: warning: the '{ep.name}' commands are unavailable: {exc}", file=sys.stderr
+            )
             continue
         register(subparsers, common)
     return parser

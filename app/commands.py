@@ -16,7 +16,7 @@ def fail(message: str, code: int = 1) -> int:
     return code
 
 
-def open_store(args: argparse.Namespace, *, lock: bool = True):  # type: ignore[no-untyped-def]
+def open_store(args: argparse.Namespace, *, lock: bool = True):
     """The store chosen by --data-dir / SLATE_DATA_DIR; raises StoreError with a clear message."""
     from app.db.store import Store
 
@@ -63,8 +63,15 @@ def cmd_course_import(args: argparse.Namespace) -> int:
         store = open_store(args)
     except StoreError as exc:
         return fail(str(exc))
-    bar = tqdm(total=0, unit="B", unit_scale=True, desc="Importing", file=sys.stderr,
-               disable=None, leave=False)
+    bar = tqdm(
+        total=0,
+        unit="B",
+        unit_scale=True,
+        desc="Importing",
+        file=sys.stderr,
+        disable=None,
+        leave=False,
+    )
 
     def progress(done: int, total: int, what: str) -> None:
         bar.total = total
@@ -81,16 +88,23 @@ def cmd_course_import(args: argparse.Namespace) -> int:
         store.close()
     bar.close()
     data = {
-        "course_id": result.course_id, "version": result.version, "title": result.title,
-        "status": result.status, "items": result.items, "questions": result.questions,
-        "media_files": result.media_files, "media_bytes": result.media_bytes,
+        "course_id": result.course_id,
+        "version": result.version,
+        "title": result.title,
+        "status": result.status,
+        "items": result.items,
+        "questions": result.questions,
+        "media_files": result.media_files,
+        "media_bytes": result.media_bytes,
     }
     if args.json:
         print(json.dumps(data))
     else:
         verb = {"imported": "Imported", "updated": "Updated", "unchanged": "Already up to date:"}
-        print(f"{verb[result.status]} {result.title} ({result.course_id} {result.version}): "
-              f"{result.items} items, {result.questions} questions")
+        print(
+            f"{verb[result.status]} {result.title} ({result.course_id} {result.version}): "
+            f"{result.items} items, {result.questions} questions"
+        )
     return 0
 
 
@@ -108,11 +122,20 @@ def cmd_course_list(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.json:
-        print(json.dumps([
-            {"id": c.id, "version": c.version, "title": c.title, "language": c.language,
-             "items": c.items_total}
-            for c in courses
-        ]))
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": c.id,
+                        "version": c.version,
+                        "title": c.title,
+                        "language": c.language,
+                        "items": c.items_total,
+                    }
+                    for c in courses
+                ]
+            )
+        )
     else:
         for c in courses:
             print(f"{c.id}\t{c.version}\t{c.title}")
@@ -156,9 +179,11 @@ def cmd_profile_list(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.json:
-        print(json.dumps([
-            {"id": p.id, "name": p.display_name, "role": str(p.role)} for p in profiles
-        ]))
+        print(
+            json.dumps(
+                [{"id": p.id, "name": p.display_name, "role": str(p.role)} for p in profiles]
+            )
+        )
     else:
         for p in profiles:
             print(f"{p.display_name}\t{p.role}")

@@ -21,7 +21,10 @@ def open_item(session: Session, user_id: str, course_id: str, item_id: str) -> N
     """The learner opened a lesson or video ("experienced")."""
     get_item(session, course_id, item_id)
     record_event(
-        session, user_id=user_id, verb=Verb.EXPERIENCED, course_id=course_id,
+        session,
+        user_id=user_id,
+        verb=Verb.EXPERIENCED,
+        course_id=course_id,
         course_version=_course_version(session, course_id),
         object_id=activity_id(course_id, item_id),
     )
@@ -34,9 +37,13 @@ def complete_lesson(session: Session, user_id: str, course_id: str, item_id: str
     if row is not None and row.completed:
         return False
     record_event(
-        session, user_id=user_id, verb=Verb.COMPLETED, course_id=course_id,
+        session,
+        user_id=user_id,
+        verb=Verb.COMPLETED,
+        course_id=course_id,
         course_version=_course_version(session, course_id),
-        object_id=activity_id(course_id, item_id), result={"completion": True},
+        object_id=activity_id(course_id, item_id),
+        result={"completion": True},
     )
     return True
 
@@ -56,7 +63,10 @@ def record_video_progress(
     if not spans and position_s <= 0:
         return
     record_event(
-        session, user_id=user_id, verb=Verb.PROGRESSED, course_id=course_id,
+        session,
+        user_id=user_id,
+        verb=Verb.PROGRESSED,
+        course_id=course_id,
         course_version=_course_version(session, course_id),
         object_id=activity_id(course_id, item_id),
         result={"watched": spans, "position_s": round(position_s, 3), "duration_s": duration_s},

@@ -60,11 +60,34 @@ def _walk(tokens: list[Token]) -> Iterator[Token]:
 
 # A small TeX-to-Unicode pass so formulas read well offline; full math rendering comes later.
 _TEX_SYMBOLS = {
-    r"\times": "×", r"\cdot": "·", r"\div": "÷", r"\pm": "±", r"\approx": "≈", r"\neq": "≠",
-    r"\leq": "≤", r"\geq": "≥", r"\le": "≤", r"\ge": "≥", r"\to": "→", r"\rightarrow": "→",
-    r"\Delta": "Δ", r"\delta": "δ", r"\pi": "π", r"\theta": "θ", r"\alpha": "α", r"\beta": "β",
-    r"\mu": "μ", r"\lambda": "λ", r"\omega": "ω", r"\sigma": "σ", r"\infty": "∞", r"\quad": "  ",
-    r"\,": " ", r"\;": " ", r"\!": "", r"\%": "%",
+    r"\times": "×",
+    r"\cdot": "·",
+    r"\div": "÷",
+    r"\pm": "±",
+    r"\approx": "≈",
+    r"\neq": "≠",
+    r"\leq": "≤",
+    r"\geq": "≥",
+    r"\le": "≤",
+    r"\ge": "≥",
+    r"\to": "→",
+    r"\rightarrow": "→",
+    r"\Delta": "Δ",
+    r"\delta": "δ",
+    r"\pi": "π",
+    r"\theta": "θ",
+    r"\alpha": "α",
+    r"\beta": "β",
+    r"\mu": "μ",
+    r"\lambda": "λ",
+    r"\omega": "ω",
+    r"\sigma": "σ",
+    r"\infty": "∞",
+    r"\quad": "  ",
+    r"\,": " ",
+    r"\;": " ",
+    r"\!": "",
+    r"\%": "%",
 }
 _SUP = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ")
 _SUB = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
@@ -79,7 +102,9 @@ def tex_to_html(tex: str) -> str:
     for name in sorted(_TEX_SYMBOLS, key=len, reverse=True):
         text = text.replace(name, _TEX_SYMBOLS[name])
     text = re.sub(r"\(([A-Za-z0-9.]+)\)/\(([A-Za-z0-9.]+)\)", r"\1/\2", text)
-    text = re.sub(r"\^\{([0-9+\-=()n]+)\}|\^([0-9n])", lambda m: (m[1] or m[2]).translate(_SUP), text)
+    text = re.sub(
+        r"\^\{([0-9+\-=()n]+)\}|\^([0-9n])", lambda m: (m[1] or m[2]).translate(_SUP), text
+    )
     text = re.sub(r"_\{([0-9+\-=()]+)\}|_([0-9])", lambda m: (m[1] or m[2]).translate(_SUB), text)
     text = text.replace("{", "").replace("}", "")
     return html.escape(text)
@@ -100,7 +125,9 @@ def render_lesson_html(
             src = str(token.attrGet("src") or "")
             alt = "".join(c.content for c in token.children or []) or src
             if is_remote(src):
-                _to_placeholder(token, f"[Image not loaded: {alt} — Slate never fetches remote images]")
+                _to_placeholder(
+                    token, f"[Image not loaded: {alt} — Slate never fetches remote images]"
+                )
                 continue
             package_path = posixpath.normpath(posixpath.join(posixpath.dirname(lesson_path), src))
             url = resolve_image(package_path) if resolve_image else None

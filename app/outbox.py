@@ -32,12 +32,17 @@ def counts(session: Session) -> OutboxCounts:
     state = session.get(SyncState, source)
     acked = state.acked_through if state else 0
     total = session.scalar(select(func.count()).select_from(Event)) or 0
-    pending = session.scalar(
-        select(func.count()).where(Event.source_id == source, Event.seq > acked)
-    ) or 0
+    pending = (
+        session.scalar(select(func.count()).where(Event.source_id == source, Event.seq > acked))
+        or 0
+    )
     return OutboxCounts(
-        source, int(total), int(pending), acked,
-        state.last_sync_at if state else None, state.last_error if state else None,
+        source,
+        int(total),
+        int(pending),
+        acked,
+        state.last_sync_at if state else None,
+        state.last_error if state else None,
     )
 
 
@@ -55,10 +60,18 @@ def pending_batch(session: Session, limit: int) -> tuple[str, list[dict[str, Any
     ).all()
     return source, [
         {
-            "id": e.id, "seq": e.seq, "user_id": e.user_id, "user_name": name, "verb": e.verb,
-            "object_id": e.object_id, "course_id": e.course_id,
-            "course_version": e.course_version, "result": e.result, "context": e.context,
-            "occurred_at": e.occurred_at.isoformat(), "clock_offset_ms": e.clock_offset_ms,
+            "id": e.id,
+            "seq": e.seq,
+            "user_id": e.user_id,
+            "user_name": name,
+            "verb": e.verb,
+            "object_id": e.object_id,
+            "course_id": e.course_id,
+            "course_version": e.course_version,
+            "result": e.result,
+            "context": e.context,
+            "occurred_at": e.occurred_at.isoformat(),
+            "clock_offset_ms": e.clock_offset_ms,
         }
         for e, name in rows
     ]

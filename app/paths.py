@@ -8,7 +8,9 @@ from pathlib import Path
 ENV_DATA_DIR = "SLATE_DATA_DIR"
 
 
-def resolve_data_dir(explicit: str | os.PathLike[str] | None = None, *, app_name: str = "slate") -> Path:
+def resolve_data_dir(
+    explicit: str | os.PathLike[str] | None = None, *, app_name: str = "slate"
+) -> Path:
     """The data folder to use, created if missing.
 
     `app_name` separates the laptop store ("slate") from a server's folder ("slate-server") when

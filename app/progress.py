@@ -52,8 +52,14 @@ def apply_event(session: Session, event: Event) -> None:
     row = session.get(Progress, (event.user_id, event.course_id, item_id))
     if row is None:
         row = Progress(
-            user_id=event.user_id, course_id=event.course_id, item_id=item_id, watched=[],
-            started=False, completed=False, passed=False, attempts=0,
+            user_id=event.user_id,
+            course_id=event.course_id,
+            item_id=item_id,
+            watched=[],
+            started=False,
+            completed=False,
+            passed=False,
+            attempts=0,
         )
         session.add(row)
     result: dict[str, Any] = event.result or {}
@@ -110,26 +116,34 @@ class CourseProgress:
 def course_progress(session: Session, user_id: str, course_id: str) -> CourseProgress:
     active = select(Item.item_id).where(Item.course_id == course_id, Item.retired.is_(False))
     total = session.scalar(select(func.count()).select_from(active.subquery())) or 0
-    done = session.scalar(
-        select(func.count()).where(
-            Progress.user_id == user_id,
-            Progress.course_id == course_id,
-            Progress.completed.is_(True),
-            Progress.item_id.in_(active),
+    done = (
+        session.scalar(
+            select(func.count()).where(
+                Progress.user_id == user_id,
+                Progress.course_id == course_id,
+                Progress.completed.is_(True),
+                Progress.item_id.in_(active),
+            )
         )
-    ) or 0
-    passed = session.scalar(
-        select(func.count()).where(
-            Progress.user_id == user_id,
-            Progress.course_id == course_id,
-            Progress.passed.is_(True),
-            Progress.item_id.in_(
-                select(Item.item_id).where(
-                    Item.course_id == course_id, Item.kind == ItemKind.QUIZ, Item.retired.is_(False)
-                )
-            ),
+        or 0
+    )
+    passed = (
+        session.scalar(
+            select(func.count()).where(
+                Progress.user_id == user_id,
+                Progress.course_id == course_id,
+                Progress.passed.is_(True),
+                Progress.item_id.in_(
+                    select(Item.item_id).where(
+                        Item.course_id == course_id,
+                        Item.kind == ItemKind.QUIZ,
+                        Item.retired.is_(False),
+                    )
+                ),
+            )
         )
-    ) or 0
+        or 0
+    )
     return CourseProgress(course_id, int(total), int(done), int(passed))
 
 

@@ -52,10 +52,25 @@ def sample(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
 def prepare_store(data_dir: Path) -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     slate = [sys.executable, "-m", "app.cli"]
-    subprocess.run([*slate, "course", "import", str(REPO / "resources" / "demo-course"),
-                    "--data-dir", str(data_dir)], env=env, check=True, capture_output=True)
-    subprocess.run([*slate, "profile", "add", "Amina", "--data-dir", str(data_dir)], env=env,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            *slate,
+            "course",
+            "import",
+            str(REPO / "resources" / "demo-course"),
+            "--data-dir",
+            str(data_dir),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [*slate, "profile", "add", "Amina", "--data-dir", str(data_dir)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
 
 
 def main() -> None:
@@ -64,8 +79,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int)
     args = parser.parse_args()
     runs = args.runs or (3 if args.quick else 10)
-    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-           "QT_LOGGING_RULES": "qt.multimedia.ffmpeg*=false"}
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+        "QT_LOGGING_RULES": "qt.multimedia.ffmpeg*=false",
+    }
     with tempfile.TemporaryDirectory(prefix="slate-bench-") as tmp:
         data_dir = Path(tmp)
         prepare_store(data_dir)
@@ -85,15 +103,25 @@ def main() -> None:
     slate_med, base_med = statistics.median(slate_s), statistics.median(base_s)
     ratio = slate_med / base_med
     print(f"start to window shown, median of {runs} warm starts:")
-    print(f"  bare PySide6 window  {base_med:6.3f} s   idle RSS {statistics.median(base_rss) / 1024:6.1f} MB")
-    print(f"  Slate (demo store)   {slate_med:6.3f} s   idle RSS {statistics.median(slate_rss) / 1024:6.1f} MB")
+    for name, med, rss in (
+        ("bare PySide6 window", base_med, base_rss),
+        ("Slate (demo store)", slate_med, slate_rss),
+    ):
+        print(f"  {name:<20} {med:6.3f} s   idle RSS {statistics.median(rss) / 1024:6.1f} MB")
     print(f"  ratio                {ratio:6.2f}x")
-    print(json.dumps({
-        "bench": "startup", "runs": runs,
-        "slate_s": round(slate_med, 4), "baseline_s": round(base_med, 4), "ratio": round(ratio, 3),
-        "slate_rss_mb": round(statistics.median(slate_rss) / 1024, 1),
-        "baseline_rss_mb": round(statistics.median(base_rss) / 1024, 1),
-    }))
+    print(
+        json.dumps(
+            {
+                "bench": "startup",
+                "runs": runs,
+                "slate_s": round(slate_med, 4),
+                "baseline_s": round(base_med, 4),
+                "ratio": round(ratio, 3),
+                "slate_rss_mb": round(statistics.median(slate_rss) / 1024, 1),
+                "baseline_rss_mb": round(statistics.median(base_rss) / 1024, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Screenshots of the real app for the README, taken offscreen on a fresh temp store.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/make_screenshot.py docs/
+QT_QPA_PLATFORM=offscreen .venv/bin/python docs/make_screenshot.py docs/
 """
 
 from __future__ import annotations

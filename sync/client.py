@@ -107,7 +107,8 @@ class OutboxPusher:
         if not token or normalise_url(enrolled_at or "") != self.server_url:
             raise SyncError(
                 "This computer is not enrolled with the server yet: enter the school's "
-                "enrollment code in Settings.", retryable=False,
+                "enrollment code in Settings.",
+                retryable=False,
             )
         return {"Authorization": f"Bearer {token}"}
 
@@ -129,8 +130,12 @@ class OutboxPusher:
 
     def enroll(self, code: str, device_name: str | None = None) -> EnrollResponse:
         response = self._request(
-            "POST", "/enroll",
-            json={"enrollment_code": code.strip(), "device_name": device_name or socket.gethostname()},
+            "POST",
+            "/enroll",
+            json={
+                "enrollment_code": code.strip(),
+                "device_name": device_name or socket.gethostname(),
+            },
         )
         enrolled = EnrollResponse.model_validate(response.json())
         with self.store.write() as session:
@@ -154,7 +159,9 @@ class OutboxPusher:
 
                 row = session.get(SyncState, counts.source_id)
                 if row is not None:
-                    row.acked_through = min(state.acked_through, _max_seq(session, counts.source_id))
+                    row.acked_through = min(
+                        state.acked_through, _max_seq(session, counts.source_id)
+                    )
 
     def push(self, progress: PushProgress | None = None) -> SyncReport:
         """One full round: health, resume from the server's mark, push until nothing is pending."""
@@ -176,7 +183,9 @@ class OutboxPusher:
                 json.dumps({"source_id": source_id, "events": batch}).encode(), compresslevel=6
             )
             response = self._request(
-                "POST", "/events", content=body,
+                "POST",
+                "/events",
+                content=body,
                 headers={**headers, "Content-Type": "application/json", "Content-Encoding": "gzip"},
             )
             result = PushResponse.model_validate(response.json())
@@ -193,8 +202,13 @@ class OutboxPusher:
             outbox.record_ack(session, source_id, acked, clock_offset_ms=offset)
             final = outbox.counts(session)
         return SyncReport(
-            self.server_url, pushed, final.acked_through, final.pending, final.local_total,
-            offset, datetime.now(UTC),
+            self.server_url,
+            pushed,
+            final.acked_through,
+            final.pending,
+            final.local_total,
+            offset,
+            datetime.now(UTC),
         )
 
 
@@ -217,8 +231,9 @@ def _error_from(response: httpx.Response) -> SyncError:
         detail, code = response.text[:200], ""
     status = response.status_code
     if status == 401:
-        return SyncError(f"The server refused this computer ({detail}). Enroll it again.",
-                         retryable=False)
+        return SyncError(
+            f"The server refused this computer ({detail}). Enroll it again.", retryable=False
+        )
     if status == 403 and code == "bad_enrollment_code":
         return SyncError("The enrollment code was not accepted.", retryable=False)
     if status in (408, 429) or status >= 500:

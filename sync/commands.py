@@ -36,14 +36,32 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
         with store.read() as session:
             c = outbox.counts(session)
-        print(json.dumps({"ok": False, "error": str(exc), "offline": exc.offline,
-                          "pushed": 0, "pending": c.pending, "local_total": c.local_total}))
+        print(
+            json.dumps(
+                {
+                    "ok": False,
+                    "error": str(exc),
+                    "offline": exc.offline,
+                    "pushed": 0,
+                    "pending": c.pending,
+                    "local_total": c.local_total,
+                }
+            )
+        )
         return 1
     finally:
         store.close()
-    print(json.dumps({
-        "ok": True, "server": report.server, "pushed": report.pushed,
-        "acked_through": report.acked_through, "pending": report.pending,
-        "local_total": report.local_total, "clock_offset_ms": report.clock_offset_ms,
-    }))
+    print(
+        json.dumps(
+            {
+                "ok": True,
+                "server": report.server,
+                "pushed": report.pushed,
+                "acked_through": report.acked_through,
+                "pending": report.pending,
+                "local_total": report.local_total,
+                "clock_offset_ms": report.clock_offset_ms,
+            }
+        )
+    )
     return 0

@@ -12,8 +12,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Quiet Qt's FFmpeg stream dumps in test output; warnings still show.
 os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.ffmpeg*=false")
 
-from app.db.store import Store  # noqa: E402
-from app.demo import demo_course_dir  # noqa: E402
+from app.db.store import Store
+from app.demo import demo_course_dir
 
 pytest_plugins = ["tests.support.fixtures"]
 

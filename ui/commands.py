@@ -13,7 +13,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     gui.set_defaults(func=_run_gui)
 
     st = subparsers.add_parser(
-        "self-test", parents=[common],
+        "self-test",
+        parents=[common],
         help="drive the real window offscreen through the main job and report (for IT and CI)",
     )
     st.add_argument("--server", help="also sync with this server")

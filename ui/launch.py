@@ -45,7 +45,7 @@ def run_gui(args: argparse.Namespace) -> int:
         store.close()
 
 
-def _configure_server(ctx, server: str | None) -> None:  # type: ignore[no-untyped-def]
+def _configure_server(ctx, server: str | None) -> None:
     if not server:
         return
     from app.identity import DEVICE_TOKEN, SERVER_URL, get_meta, set_meta
@@ -58,7 +58,7 @@ def _configure_server(ctx, server: str | None) -> None:  # type: ignore[no-untyp
             set_meta(session, DEVICE_TOKEN, None)
 
 
-def _import_demo_if_empty(window) -> None:  # type: ignore[no-untyped-def]
+def _import_demo_if_empty(window) -> None:
     from sqlalchemy import func, select
 
     from app.db.models import Course
@@ -71,7 +71,7 @@ def _import_demo_if_empty(window) -> None:  # type: ignore[no-untyped-def]
         window.import_package(demo)
 
 
-def _exit_when_shown(app, window) -> None:  # type: ignore[no-untyped-def]
+def _exit_when_shown(app, window) -> None:
     import json
 
     from PySide6.QtCore import QTimer

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -32,6 +32,9 @@ from ui.pages.quiz import QuizRunner
 from ui.sync_worker import SyncStatus, SyncWorker
 from ui.workers import TaskThread
 
+if TYPE_CHECKING:
+    from ui.pages.video import VideoPlayerPage
+
 
 class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext, *, start_sync: bool = True) -> None:
@@ -48,9 +51,16 @@ class MainWindow(QMainWindow):
         self.lesson = LessonReader(ctx)
         self.quiz = QuizRunner(ctx)
         self.progress_page = ProgressPage(ctx)
-        self._video: Any = None  # created on first use: QtMultimedia is slow to import
-        for page in (self.profiles, self.courses, self.outline, self.lesson, self.quiz,
-                     self.progress_page):
+        # Created on first use: QtMultimedia is slow to import.
+        self._video: VideoPlayerPage | None = None
+        for page in (
+            self.profiles,
+            self.courses,
+            self.outline,
+            self.lesson,
+            self.quiz,
+            self.progress_page,
+        ):
             self.stack.addWidget(page)
 
         self.profiles.chosen.connect(self.choose_profile)
@@ -90,7 +100,7 @@ class MainWindow(QMainWindow):
         self.import_action.triggered.connect(self.ask_import)
         switch = QAction("&Switch learner", self, shortcut=QKeySequence("Ctrl+L"))
         switch.triggered.connect(self.switch_profile)
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
         for action in (self.import_action, switch, quit_action):
             file_menu.addAction(action)
@@ -113,8 +123,11 @@ class MainWindow(QMainWindow):
         bar = self.addToolBar("Navigation")
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for text, slot in (("My courses", self.show_courses), ("My progress", self.show_progress),
-                           ("Switch learner", self.switch_profile)):
+        for text, slot in (
+            ("My courses", self.show_courses),
+            ("My progress", self.show_progress),
+            ("Switch learner", self.switch_profile),
+        ):
             action = bar.addAction(text)
             action.triggered.connect(slot)
         self.profile_label = QLabel()
@@ -126,8 +139,9 @@ class MainWindow(QMainWindow):
 
     # -- navigation --------------------------------------------------------------------------
     def _show(self, page: QWidget) -> None:
-        if self._video is not None and self.stack.currentWidget() is self._video and page is not self._video:
-            self._video.leave()
+        video = self._video
+        if video is not None and page is not video and self.stack.currentWidget() is video:
+            video.leave()
         self.stack.setCurrentWidget(page)
 
     def choose_profile(self, profile: Profile) -> None:
@@ -162,7 +176,7 @@ class MainWindow(QMainWindow):
         self._show(self.outline)
 
     @property
-    def video(self) -> Any:
+    def video(self) -> VideoPlayerPage:
         if self._video is None:
             from ui.pages.video import VideoPlayerPage
 
@@ -188,7 +202,9 @@ class MainWindow(QMainWindow):
     # -- importing ---------------------------------------------------------------------------
     def ask_import(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Import a course package", str(Path.home()),
+            self,
+            "Import a course package",
+            str(Path.home()),
             "Course packages (course.json *.zip);;All files (*)",
         )
         if path:
@@ -207,7 +223,7 @@ class MainWindow(QMainWindow):
             dialog.setValue(int(done * 100 / total) if total else 0)
             dialog.setLabelText(what)
 
-        def on_done(result: ImportResult) -> None:  # noqa: F821 (imported above)
+        def on_done(result: ImportResult) -> None:
             dialog.close()
             self.statusBar().showMessage(f"{result.title}: {result.status}", 8000)
             if self.ctx.profile is not None:
@@ -236,7 +252,9 @@ class MainWindow(QMainWindow):
         if last is None or last.state in ("not_configured", "offline", "error", "synced"):
             state = last.state if last else "not_configured"
             self.show_sync_status(
-                SyncStatus(state, counts.pending, last.message if last else "", counts.last_sync_at),
+                SyncStatus(
+                    state, counts.pending, last.message if last else "", counts.last_sync_at
+                ),
                 remember=False,
             )
 

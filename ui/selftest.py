@@ -61,7 +61,9 @@ class SelfTest:
             detail, ok = str(exc), False
         except Exception as exc:
             detail, ok = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}", False
-        self.steps.append(StepReport(name, ok, round((time.perf_counter() - started) * 1000), detail))
+        self.steps.append(
+            StepReport(name, ok, round((time.perf_counter() - started) * 1000), detail)
+        )
         return ok
 
     def skip(self, name: str, why: str) -> None:
@@ -168,13 +170,17 @@ class SelfTest:
             raise StepFailed("no video frame was drawn")
         from app.progress import item_progress
 
-        row = self.ctx.read(lambda s: item_progress(s, self.ctx.user_id, self.course_id).get(item_id))
+        row = self.ctx.read(
+            lambda s: item_progress(s, self.ctx.user_id, self.course_id).get(item_id)
+        )
         watched = sum(b - a for a, b in (row.watched if row else []))
         if watched <= 0.5:
             raise StepFailed("watched time was not recorded")
         self.window.back_to_outline()
-        return (f"played to {position / 1000:.1f} s, {page.video.frames_shown} frames drawn, "
-                f"{watched:.1f} s recorded as watched, subtitles shown")
+        return (
+            f"played to {position / 1000:.1f} s, {page.video.frames_shown} frames drawn, "
+            f"{watched:.1f} s recorded as watched, subtitles shown"
+        )
 
     def take_quiz(self) -> str:
         from app.courses.catalog import get_item
@@ -182,10 +188,12 @@ class SelfTest:
         item_id = self.items.get("quiz")
         if not item_id:
             raise StepFailed("the demo course has no quiz")
-        keys = self.ctx.read(lambda s: {
-            q.question_id: (q.type, q.key)
-            for q in get_item(s, self.course_id, item_id).assessment.questions  # type: ignore[union-attr]
-        })
+        keys = self.ctx.read(
+            lambda s: {
+                q.question_id: (q.type, q.key)
+                for q in get_item(s, self.course_id, item_id).assessment.questions  # type: ignore[union-attr]
+            }
+        )
         self.window.outline.open_item(item_id)
         runner = self.window.quiz
         if runner.view is None:
@@ -242,7 +250,8 @@ class SelfTest:
 
         wait_until(synced, 60, "the sync status to say synced with nothing pending")
         counts = self.ctx.read(outbox.counts)
-        return f"{counts.acked_through} events acknowledged by {self.server}: {self.window.sync_label.text()}"
+        status = self.window.sync_label.text()
+        return f"{counts.acked_through} events acknowledged by {self.server}: {status}"
 
     def run(self) -> list[StepReport]:
         ok = self.run_step("import_demo_course", self.import_demo)

@@ -108,10 +108,15 @@ class SyncWorker(QThread):
             self._emit(SyncStatus("not_configured", counts.pending))
             return self.interval_s
         if not token and not self._enroll_code:
-            self._emit(SyncStatus("error", counts.pending, "not enrolled: enter the code in Settings"))
+            self._emit(
+                SyncStatus("error", counts.pending, "not enrolled: enter the code in Settings")
+            )
             return self.interval_s
-        self._emit(SyncStatus("syncing", counts.pending, last_sync_at=counts.last_sync_at,
-                              total=counts.pending))
+        self._emit(
+            SyncStatus(
+                "syncing", counts.pending, last_sync_at=counts.last_sync_at, total=counts.pending
+            )
+        )
         try:
             with OutboxPusher(self.store, url) as pusher:
                 if self._enroll_code and not pusher.is_enrolled():

@@ -61,8 +61,14 @@ def list_courses(session: Session, user_id: str | None = None) -> list[CourseSum
             done = 0
         out.append(
             CourseSummary(
-                course.id, course.version, course.title, course.description,
-                course.language, course.level, total, done,
+                course.id,
+                course.version,
+                course.title,
+                course.description,
+                course.language,
+                course.level,
+                total,
+                done,
             )
         )
     return out
@@ -84,8 +90,12 @@ def course_outline(session: Session, course_id: str, user_id: str) -> list[Outli
             p = progress.get(item.item_id)
             entries.append(
                 OutlineItem(
-                    item.item_id, item.kind, item.title,
-                    bool(p and p.completed), bool(p and p.started), p.best_score if p else None,
+                    item.item_id,
+                    item.kind,
+                    item.title,
+                    bool(p and p.completed),
+                    bool(p and p.started),
+                    p.best_score if p else None,
                 )
             )
         outline.append(OutlineModule(module.module_id, module.title, entries))
@@ -107,7 +117,7 @@ def stored_file(session: Session, media_dir: Path, sha256: str) -> Path:
 
 
 def course_file_path(session: Session, media_dir: Path, course_id: str, path: str) -> Path | None:
-    """Where a package file (e.g. a lesson image) is stored, or None if the course has no such file."""
+    """Where a package file (e.g. a lesson image) is stored; None if the course has none."""
     row = session.get(CourseFile, (course_id, path))
     return stored_file(session, media_dir, row.sha256) if row else None
 

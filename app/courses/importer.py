@@ -8,6 +8,7 @@ removed, so the store is exactly as before.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,7 +153,7 @@ def import_course(
                         store.media_dir,
                         reader.iter_chunks(path),
                         path,
-                        on_bytes=lambda n, p=path: advance(n, f"Copying {p}"),
+                        on_bytes=functools.partial(_copying, advance, path),
                     )
                 with store.write() as session:
                     status = _write_course(session, plan, stored, lambda w: advance(1, w))
@@ -172,11 +173,21 @@ def import_course(
         raise CourseImportError(f"{source}: could not write to the store: {reason}") from None
 
 
+def _copying(advance: Callable[[int, str], None], path: str, n: int) -> None:
+    advance(n, f"Copying {path}")
+
+
 def _result(manifest: CourseManifest, plan: _Plan, status: str, media_bytes: int) -> ImportResult:
     questions = sum(len(p.quiz.questions) for p in plan.items if p.quiz)
     return ImportResult(
-        manifest.id, manifest.version, manifest.title, status,
-        len(plan.items), questions, len(plan.media_paths), media_bytes,
+        manifest.id,
+        manifest.version,
+        manifest.title,
+        status,
+        len(plan.items),
+        questions,
+        len(plan.media_paths),
+        media_bytes,
     )
 
 
@@ -193,8 +204,12 @@ def _write_course(
     course = session.get(Course, manifest.id)
     status = "updated" if course else "imported"
     fields: dict[str, Any] = dict(
-        version=manifest.version, title=manifest.title, description=manifest.description,
-        language=manifest.language, level=manifest.level, license=manifest.license,
+        version=manifest.version,
+        title=manifest.title,
+        description=manifest.description,
+        language=manifest.language,
+        level=manifest.level,
+        license=manifest.license,
     )
     if course is None:
         course = Course(id=manifest.id, **fields)
@@ -209,7 +224,9 @@ def _write_course(
         session.add(CourseFile(course_id=course.id, path=path, sha256=media.sha256))
 
     # Match modules and items by their stable ids; what the new version lacks is retired.
-    modules = {m.module_id: m for m in session.scalars(select(Module).where(Module.course_id == course.id))}
+    modules = {
+        m.module_id: m for m in session.scalars(select(Module).where(Module.course_id == course.id))
+    }
     items = {i.item_id: i for i in session.scalars(select(Item).where(Item.course_id == course.id))}
     for m in modules.values():
         m.retired = True
@@ -218,7 +235,9 @@ def _write_course(
     for position, mspec in enumerate(manifest.modules):
         module = modules.get(mspec.id)
         if module is None:
-            module = Module(course_id=course.id, module_id=mspec.id, title=mspec.title, position=position)
+            module = Module(
+                course_id=course.id, module_id=mspec.id, title=mspec.title, position=position
+            )
             session.add(module)
             modules[mspec.id] = module
         module.title, module.position, module.retired = mspec.title, position, False

@@ -41,7 +41,11 @@ def normalise_member(path: str, *, relative_to: str = "") -> str:
     shown = posixpath.join(relative_to, path) if relative_to else path
     if not path or "\\" in path or "\x00" in path:
         raise PackageError(shown, "not a valid package path")
-    if path.startswith("/") or PurePosixPath(path).is_absolute() or (len(path) > 1 and path[1] == ":"):
+    if (
+        path.startswith("/")
+        or PurePosixPath(path).is_absolute()
+        or (len(path) > 1 and path[1] == ":")
+    ):
         raise PackageError(shown, "absolute paths are not allowed in a package")
     joined = posixpath.normpath(posixpath.join(relative_to, path))
     if joined == ".." or joined.startswith("../") or joined.startswith("/"):

@@ -28,7 +28,7 @@ def current_revision(db_path: Path) -> str | None:
     return rev[0] if rev else None
 
 
-def alembic_config(db_path: Path):  # type: ignore[no-untyped-def]
+def alembic_config(db_path: Path):
     from alembic.config import Config
 
     cfg = Config()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -16,17 +17,31 @@ from app.courses.importer import CourseImportError, import_course
 from app.db.models import Item, Question
 from app.db.store import Store
 
-TABLES = ("courses", "modules", "items", "assessments", "questions", "media", "course_files",
-          "subtitle_tracks", "events", "progress")
+TABLES = (
+    "courses",
+    "modules",
+    "items",
+    "assessments",
+    "questions",
+    "media",
+    "course_files",
+    "subtitle_tracks",
+    "events",
+    "progress",
+)
 
 
 def snapshot(store: Store) -> dict[str, object]:
     """Row counts of every content table plus the media files on disk."""
     with sqlite3.connect(store.db_path) as conn:
         counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
-    files = sorted(
-        str(p.relative_to(store.media_dir)) for p in store.media_dir.rglob("*") if p.is_file()
-    ) if store.media_dir.exists() else []
+    files = (
+        sorted(
+            str(p.relative_to(store.media_dir)) for p in store.media_dir.rglob("*") if p.is_file()
+        )
+        if store.media_dir.exists()
+        else []
+    )
     return {"rows": counts, "files": files}
 
 
@@ -50,7 +65,7 @@ def test_demo_course_imports_completely(store: Store, demo_dir: Path) -> None:
     assert result.status == "imported"
     assert result.items >= 6 and result.questions >= 10
     assert seen and seen[-1][0] == seen[-1][1]
-    assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:], strict=False))
+    assert all(a[0] <= b[0] for a, b in itertools.pairwise(seen))
     with store.read() as s:
         kinds = {i.kind.value for i in s.scalars(select(Item))}
         qtypes = {q.type for q in s.scalars(select(Question))}
@@ -86,8 +101,9 @@ def test_new_version_keeps_progress_and_retires_removed_items(
 
     def drop_last_lesson(m: dict) -> None:
         m["version"] = "1.1.0"
-        m["modules"][1]["items"] = [i for i in m["modules"][1]["items"]
-                                    if i["id"] != "lesson-average-speed"]
+        m["modules"][1]["items"] = [
+            i for i in m["modules"][1]["items"] if i["id"] != "lesson-average-speed"
+        ]
         m["modules"][0]["title"] = "Speed and units (revised)"
 
     edit_manifest(package, drop_last_lesson)
@@ -188,20 +204,26 @@ def _zip(path: Path, members: dict[str, bytes]) -> Path:
 
 
 def test_zip_slip(store: Store, tmp_path: Path, package: Path) -> None:
-    members = {str(p.relative_to(package)): p.read_bytes() for p in package.rglob("*") if p.is_file()}
+    members = {
+        str(p.relative_to(package)): p.read_bytes() for p in package.rglob("*") if p.is_file()
+    }
     members["../evil.txt"] = b"owned"
     assert_refused(store, _zip(tmp_path / "slip.zip", members), "../evil.txt", "leaves the package")
     assert not (tmp_path / "evil.txt").exists()
 
 
 def test_zip_absolute_member(store: Store, tmp_path: Path, package: Path) -> None:
-    members = {str(p.relative_to(package)): p.read_bytes() for p in package.rglob("*") if p.is_file()}
+    members = {
+        str(p.relative_to(package)): p.read_bytes() for p in package.rglob("*") if p.is_file()
+    }
     members["/tmp/evil.txt"] = b"owned"
     assert_refused(store, _zip(tmp_path / "abs.zip", members), "/tmp/evil.txt", "absolute")
 
 
 def test_zip_bomb(store: Store, tmp_path: Path, package: Path) -> None:
-    members = {str(p.relative_to(package)): p.read_bytes() for p in package.rglob("*") if p.is_file()}
+    members = {
+        str(p.relative_to(package)): p.read_bytes() for p in package.rglob("*") if p.is_file()
+    }
     members["media/padding.bin"] = b"\0" * (50 * 1024 * 1024)
     assert_refused(store, _zip(tmp_path / "bomb.zip", members), "media/padding.bin", "zip bomb")
 

@@ -58,8 +58,16 @@ def test_unknown_type_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("3", 3.0), ("3,5", 3.5), (".5", 0.5), ("1 000", 1000.0), ("", None), ("1,2,3", None),
-     ("nan", None), (float("inf"), None)],
+    [
+        ("3", 3.0),
+        ("3,5", 3.5),
+        (".5", 0.5),
+        ("1 000", 1000.0),
+        ("", None),
+        ("1,2,3", None),
+        ("nan", None),
+        (float("inf"), None),
+    ],
 )
 def test_parse_number(text: object, value: float | None) -> None:
     assert parse_number(text) == value

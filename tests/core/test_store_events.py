@@ -80,23 +80,29 @@ def test_events_are_gapless_and_in_the_same_transaction(demo_store: Store, learn
 def test_progress_rebuilds_from_events_alone(demo_store: Store, learner: str) -> None:
     with demo_store.write() as s:
         complete_lesson(s, learner, COURSE, "lesson-units")
-        record_video_progress(s, learner, COURSE, "intro-video", watched=[[0, 40]],
-                              position_s=40, duration_s=78)
-        record_video_progress(s, learner, COURSE, "intro-video", watched=[[30, 75]],
-                              position_s=75, duration_s=78)
+        record_video_progress(
+            s, learner, COURSE, "intro-video", watched=[[0, 40]], position_s=40, duration_s=78
+        )
+        record_video_progress(
+            s, learner, COURSE, "intro-video", watched=[[30, 75]], position_s=75, duration_s=78
+        )
         view = start_or_resume(s, learner, COURSE, "quiz-check")
         for q in view.questions:
             save_answer(s, view.attempt_id, q.question_id, None)
         submit(s, view.attempt_id)
     with demo_store.read() as s:
-        live = {(p.item_id, p.completed, p.passed, p.best_score, str(p.watched))
-                for p in s.scalars(select(Progress))}
+        live = {
+            (p.item_id, p.completed, p.passed, p.best_score, str(p.watched))
+            for p in s.scalars(select(Progress))
+        }
         live_course = course_progress(s, learner, COURSE)
     with demo_store.write() as s:
         assert rebuild_progress(s) > 0
     with demo_store.read() as s:
-        rebuilt = {(p.item_id, p.completed, p.passed, p.best_score, str(p.watched))
-                   for p in s.scalars(select(Progress))}
+        rebuilt = {
+            (p.item_id, p.completed, p.passed, p.best_score, str(p.watched))
+            for p in s.scalars(select(Progress))
+        }
         assert course_progress(s, learner, COURSE) == live_course
     assert rebuilt == live
     # 75 of 78 s watched (intervals merged, overlap not counted twice) completes the video.
@@ -105,8 +111,15 @@ def test_progress_rebuilds_from_events_alone(demo_store: Store, learner: str) ->
 
 def test_seeking_to_the_end_does_not_complete_a_video(demo_store: Store, learner: str) -> None:
     with demo_store.write() as s:
-        record_video_progress(s, learner, COURSE, "intro-video", watched=[[0, 5], [70, 78]],
-                              position_s=78, duration_s=78)
+        record_video_progress(
+            s,
+            learner,
+            COURSE,
+            "intro-video",
+            watched=[[0, 5], [70, 78]],
+            position_s=78,
+            duration_s=78,
+        )
         row = s.get(Progress, (learner, COURSE, "intro-video"))
         assert row is not None and not row.completed
 
@@ -122,9 +135,13 @@ def test_quiz_best_score_is_max_not_sum(demo_store: Store, learner: str) -> None
             view = start_or_resume(s, learner, COURSE, "quiz-check")
             for q in view.questions:
                 qtype, key = keys[q.question_id]
-                right = {"single_choice": key.get("answer"), "multiple_choice": key.get("answer"),
-                         "true_false": key.get("answer"), "numeric": str(key.get("answer")),
-                         "short_answer": (key.get("answers") or [""])[0]}[qtype]
+                right = {
+                    "single_choice": key.get("answer"),
+                    "multiple_choice": key.get("answer"),
+                    "true_false": key.get("answer"),
+                    "numeric": str(key.get("answer")),
+                    "short_answer": (key.get("answers") or [""])[0],
+                }[qtype]
                 save_answer(s, view.attempt_id, q.question_id, right if give_right else None)
             scores.append(submit(s, view.attempt_id).score)
     assert scores == [1.0, 0.0]

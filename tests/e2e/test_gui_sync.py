@@ -17,8 +17,13 @@ COURSE = "demo.speed-distance-time"
 
 
 @pytest.mark.slow
-def test_status_bar_and_automatic_backlog(qtbot, monkeypatch, demo_store: Store,  # type: ignore[no-untyped-def]
-                                          server: ServerProcess, school: dict[str, Any]) -> None:
+def test_status_bar_and_automatic_backlog(
+    qtbot,
+    monkeypatch,
+    demo_store: Store,  # type: ignore[no-untyped-def]
+    server: ServerProcess,
+    school: dict[str, Any],
+) -> None:
     monkeypatch.setenv("SLATE_SYNC_INTERVAL_S", "1")
     server.stop()  # the school server is not reachable when the laptop starts
     window = MainWindow(AppContext(demo_store))
@@ -76,4 +81,3 @@ def test_settings_dialog_saves_the_server(qtbot, store: Store) -> None:  # type:
     assert dialog.apply() == "ABCDE-FGHJK"
     with store.read() as s:
         assert get_meta(s, SERVER_URL) == "http://school-hub.local:8765"
-

@@ -31,9 +31,15 @@ def learn(store: Store, learner: str, rounds: int) -> None:
     """Some real learner actions, each writing events."""
     for i in range(rounds):
         with store.write() as s:
-            record_video_progress(s, learner, COURSE, "intro-video",
-                                  watched=[[i * 2.0, i * 2.0 + 2]], position_s=i * 2.0 + 2,
-                                  duration_s=78)
+            record_video_progress(
+                s,
+                learner,
+                COURSE,
+                "intro-video",
+                watched=[[i * 2.0, i * 2.0 + 2]],
+                position_s=i * 2.0 + 2,
+                duration_s=78,
+            )
             complete_lesson(s, learner, COURSE, "lesson-units")
 
 
@@ -46,8 +52,9 @@ def server_events(server: ServerProcess) -> int:
     return int(server.stats()["events_total"])
 
 
-def test_events_arrive_exactly_once(demo_store: Store, learner: str, server: ServerProcess,
-                                    school: dict[str, Any]) -> None:
+def test_events_arrive_exactly_once(
+    demo_store: Store, learner: str, server: ServerProcess, school: dict[str, Any]
+) -> None:
     learn(demo_store, learner, 30)
     with OutboxPusher(demo_store, server.url, batch_size=7) as pusher:
         pusher.enroll(school["enrollment_code"], "lab-laptop-1")
@@ -59,8 +66,9 @@ def test_events_arrive_exactly_once(demo_store: Store, learner: str, server: Ser
     assert server_events(server) == report.local_total
 
 
-def test_backlog_goes_up_after_an_outage(demo_store: Store, learner: str, server: ServerProcess,
-                                         school: dict[str, Any]) -> None:
+def test_backlog_goes_up_after_an_outage(
+    demo_store: Store, learner: str, server: ServerProcess, school: dict[str, Any]
+) -> None:
     with OutboxPusher(demo_store, server.url) as pusher:
         pusher.enroll(school["enrollment_code"])
         learn(demo_store, learner, 5)
@@ -79,9 +87,9 @@ def test_backlog_goes_up_after_an_outage(demo_store: Store, learner: str, server
     assert server_events(server) == second.local_total
 
 
-def test_server_killed_and_restarted_loses_nothing(demo_store: Store, learner: str,
-                                                   server: ServerProcess,
-                                                   school: dict[str, Any]) -> None:
+def test_server_killed_and_restarted_loses_nothing(
+    demo_store: Store, learner: str, server: ServerProcess, school: dict[str, Any]
+) -> None:
     with OutboxPusher(demo_store, server.url, batch_size=5) as pusher:
         pusher.enroll(school["enrollment_code"])
         learn(demo_store, learner, 10)
@@ -94,19 +102,24 @@ def test_server_killed_and_restarted_loses_nothing(demo_store: Store, learner: s
     assert server_events(server) == final.local_total
 
 
-def test_the_same_batch_twice_changes_nothing(demo_store: Store, learner: str,
-                                              server: ServerProcess,
-                                              school: dict[str, Any]) -> None:
+def test_the_same_batch_twice_changes_nothing(
+    demo_store: Store, learner: str, server: ServerProcess, school: dict[str, Any]
+) -> None:
     learn(demo_store, learner, 4)
     with OutboxPusher(demo_store, server.url) as pusher:
         enrolled = pusher.enroll(school["enrollment_code"])
     with demo_store.read() as s:
         source, batch = outbox.pending_batch(s, 100)
     body = gzip.compress(json.dumps({"source_id": source, "events": batch}).encode())
-    headers = {"Authorization": f"Bearer {enrolled.token}", "Content-Type": "application/json",
-               "Content-Encoding": "gzip"}
-    answers = [httpx.post(f"{server.url}/api/v1/events", content=body, headers=headers).json()
-               for _ in range(3)]
+    headers = {
+        "Authorization": f"Bearer {enrolled.token}",
+        "Content-Type": "application/json",
+        "Content-Encoding": "gzip",
+    }
+    answers = [
+        httpx.post(f"{server.url}/api/v1/events", content=body, headers=headers).json()
+        for _ in range(3)
+    ]
     assert [a["acked_through"] for a in answers] == [len(batch)] * 3
     assert [a["inserted"] for a in answers] == [len(batch), 0, 0]
     assert server_events(server) == len(batch)
@@ -137,19 +150,25 @@ def test_server_restored_from_an_older_backup_gets_the_events_again(
 
 
 def test_bad_enrollment_code_is_refused_clearly(demo_store: Store, server: ServerProcess) -> None:
-    with OutboxPusher(demo_store, server.url) as pusher, pytest.raises(SyncError, match="not accepted"):
+    with (
+        OutboxPusher(demo_store, server.url) as pusher,
+        pytest.raises(SyncError, match="not accepted"),
+    ):
         pusher.enroll("WRONG-CODE1")
 
 
 def slate(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "app.cli", *args, "--data-dir", str(data_dir)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
-def test_sync_command_prints_its_figures(tmp_path: Path, demo_dir: Path, server: ServerProcess,
-                                         school: dict[str, Any]) -> None:
+def test_sync_command_prints_its_figures(
+    tmp_path: Path, demo_dir: Path, server: ServerProcess, school: dict[str, Any]
+) -> None:
     data = tmp_path / "laptop"
     assert slate("course", "import", str(demo_dir), data_dir=data).returncode == 0
     store = Store.open(data)
@@ -161,8 +180,9 @@ def test_sync_command_prints_its_figures(tmp_path: Path, demo_dir: Path, server:
     with store.read() as s:
         expected = s.scalar(select(func.count()).select_from(Event))
     store.close()
-    done = slate("sync", "--server", server.url, "--enroll-code", school["enrollment_code"],
-                 data_dir=data)
+    done = slate(
+        "sync", "--server", server.url, "--enroll-code", school["enrollment_code"], data_dir=data
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["pushed"] == report["local_total"] == expected and report["pending"] == 0
@@ -175,16 +195,38 @@ def test_sync_command_prints_its_figures(tmp_path: Path, demo_dir: Path, server:
 
 
 @pytest.mark.slow
-def test_self_test_against_a_running_server(tmp_path: Path, server: ServerProcess,
-                                            school: dict[str, Any]) -> None:
+def test_self_test_against_a_running_server(
+    tmp_path: Path, server: ServerProcess, school: dict[str, Any]
+) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "app.cli", "self-test", "--json", "--server", server.url,
-         "--enroll-code", school["enrollment_code"], "--data-dir", str(tmp_path / "laptop")],
-        capture_output=True, text=True, timeout=240,
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "self-test",
+            "--json",
+            "--server",
+            server.url,
+            "--enroll-code",
+            school["enrollment_code"],
+            "--data-dir",
+            str(tmp_path / "laptop"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     report = json.loads(done.stdout)
     assert done.returncode == 0 and report["ok"], json.dumps(report, indent=2)
     names = [s["name"] for s in report["steps"]]
-    assert names == ["import_demo_course", "choose_profile", "open_course", "read_lesson",
-                     "watch_video", "take_quiz", "check_progress", "sync"]
+    assert names == [
+        "import_demo_course",
+        "choose_profile",
+        "open_course",
+        "read_lesson",
+        "watch_video",
+        "take_quiz",
+        "check_progress",
+        "sync",
+    ]
     assert server_events(server) == int(report["steps"][-1]["detail"].split()[0])

@@ -35,7 +35,9 @@ def import_demo(qtbot, window: MainWindow, demo_dir: Path) -> None:  # type: ign
 
 
 @pytest.mark.slow
-def test_student_learns_offline_and_everything_persists(qtbot, tmp_path: Path, demo_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_student_learns_offline_and_everything_persists(
+    qtbot, tmp_path: Path, demo_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
     data_dir = tmp_path / "store"
     window = open_window(qtbot, data_dir)
     import_demo(qtbot, window, demo_dir)
@@ -88,7 +90,9 @@ def test_student_learns_offline_and_everything_persists(qtbot, tmp_path: Path, d
     window.outline.open_item("quiz-check")
     runner = window.quiz
     assert runner.view is not None
-    keys = window.ctx.read(lambda s: {q.question_id: (q.type, q.key) for q in s.scalars(select(Question))})
+    keys = window.ctx.read(
+        lambda s: {q.question_id: (q.type, q.key) for q in s.scalars(select(Question))}
+    )
     total = len(runner.view.questions)
     wrong_on_purpose = runner.view.questions[0].question_id
     for index in range(total):
@@ -106,7 +110,11 @@ def test_student_learns_offline_and_everything_persists(qtbot, tmp_path: Path, d
         elif qtype == "true_false":
             (answer.true_button if key["answer"] else answer.false_button).click()
         else:
-            text = str(key["answer"]).replace(".", ",") if qtype == "numeric" else key["answers"][-1].upper()
+            text = (
+                str(key["answer"]).replace(".", ",")
+                if qtype == "numeric"
+                else key["answers"][-1].upper()
+            )
             qtbot.keyClicks(answer.edit, text)
             qtbot.keyClick(answer.edit, Qt.Key.Key_Tab)
             answer.commit()
@@ -150,7 +158,9 @@ def test_student_learns_offline_and_everything_persists(qtbot, tmp_path: Path, d
     close_window(window)
 
 
-def test_quiz_resumes_at_the_same_question_with_answers(qtbot, tmp_path: Path, demo_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_quiz_resumes_at_the_same_question_with_answers(
+    qtbot, tmp_path: Path, demo_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
     data_dir = tmp_path / "store"
     window = open_window(qtbot, data_dir)
     import_demo(qtbot, window, demo_dir)
@@ -180,5 +190,7 @@ def test_quiz_resumes_at_the_same_question_with_answers(qtbot, tmp_path: Path, d
         assert runner.answer.value() == first_option
     # Submitting with unanswered questions asks first, inline.
     qtbot.mouseClick(runner.submit_button, Qt.MouseButton.LeftButton)
-    assert runner.confirm_button.isVisibleTo(runner) and "no answer yet" in runner.confirm_label.text()
+    assert (
+        runner.confirm_button.isVisibleTo(runner) and "no answer yet" in runner.confirm_label.text()
+    )
     close_window(window)

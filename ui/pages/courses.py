@@ -27,7 +27,9 @@ class CourseListPage(QWidget):
         self.list = QListWidget()
         self.list.setAccessibleName("Courses")
         self.list.setWordWrap(True)
-        self.list.itemActivated.connect(lambda item: self.opened.emit(item.data(Qt.ItemDataRole.UserRole)))
+        self.list.itemActivated.connect(
+            lambda item: self.opened.emit(item.data(Qt.ItemDataRole.UserRole))
+        )
         self.empty = QLabel("No courses yet. Import a course package to begin.")
         self.open_button = QPushButton("Open course")
         self.open_button.clicked.connect(self._open_selected)
@@ -48,8 +50,10 @@ class CourseListPage(QWidget):
         self.list.clear()
         for course in self.courses:
             pct = round(course.progress * 100)
-            text = (f"{course.title}\n{course.level}  ·  {course.items_completed} of "
-                    f"{course.items_total} steps done  ·  {pct}%")
+            text = (
+                f"{course.title}\n{course.level}  ·  {course.items_completed} of "
+                f"{course.items_total} steps done  ·  {pct}%"
+            )
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, course.id)
             item.setToolTip(course.description)

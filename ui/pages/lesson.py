@@ -62,14 +62,16 @@ class LessonReader(QWidget):
         self.course_id, self.item_id = course_id, item_id
         media_dir = self.ctx.media_dir
 
-        def load(session):  # type: ignore[no-untyped-def]
+        def load(session):
             item = get_item(session, course_id, item_id)
 
             def resolve(path: str) -> str | None:
                 stored = course_file_path(session, media_dir, course_id, path)
                 return QUrl.fromLocalFile(str(stored)).toString() if stored else None
 
-            html = render_lesson_html(item.body_md, resolve_image=resolve, lesson_path=item.source_path)
+            html = render_lesson_html(
+                item.body_md, resolve_image=resolve, lesson_path=item.source_path
+            )
             done = item_progress(session, self.ctx.user_id, course_id).get(item_id)
             return item.title, item.source_path, html, bool(done and done.completed)
 
@@ -84,7 +86,9 @@ class LessonReader(QWidget):
         self.done_label.setText("✓ Done" if done else "")
 
     def mark_done(self) -> None:
-        self.ctx.record(lambda s: complete_lesson(s, self.ctx.user_id, self.course_id, self.item_id))
+        self.ctx.record(
+            lambda s: complete_lesson(s, self.ctx.user_id, self.course_id, self.item_id)
+        )
         self._show_done(True)
         self.completed.emit()
 

@@ -66,11 +66,14 @@ class CourseOutlinePage(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        def load(session):  # type: ignore[no-untyped-def]
+        def load(session):
             course = session.get(Course, self.course_id)
-            return (course.title, course.description,
-                    course_outline(session, self.course_id, self.ctx.user_id),
-                    course_progress(session, self.ctx.user_id, self.course_id))
+            return (
+                course.title,
+                course.description,
+                course_outline(session, self.course_id, self.ctx.user_id),
+                course_progress(session, self.ctx.user_id, self.course_id),
+            )
 
         title, description, outline, prog = self.ctx.read(load)
         self.title.setText(f"<h1>{title}</h1><p>{description}</p>")

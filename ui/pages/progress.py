@@ -27,7 +27,7 @@ class ProgressPage(QWidget):
         name = self.ctx.profile.display_name if self.ctx.profile else ""
         self.heading.setText(f"<h1>Progress — {name}</h1>")
 
-        def load(session):  # type: ignore[no-untyped-def]
+        def load(session):
             rows = []
             for course in list_courses(session, self.ctx.user_id):
                 scores = [

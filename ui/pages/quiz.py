@@ -51,9 +51,13 @@ def result_html(result: AttemptResult, option_text: dict[str, dict[str, str]]) -
         texts = option_text.get(q.question_id, {})
         given = q.response
         if isinstance(given, list):
-            shown = ", ".join(texts.get(g, g) for g in given) or "(no answer)"
+            shown = ", ".join(texts.get(str(g), str(g)) for g in given) or "(no answer)"
         else:
-            shown = texts.get(given, format_response(given)) if isinstance(given, str) else format_response(given)
+            shown = (
+                texts.get(given, format_response(given))
+                if isinstance(given, str)
+                else format_response(given)
+            )
         mark = "✓" if q.correct else ("½" if q.earned > 0 else "✗")
         parts.append(
             f"<h3>{mark} Question {number} ({q.earned:g}/{q.points:g})</h3>"
@@ -149,7 +153,9 @@ class QuizRunner(QWidget):
                 self._show_result(last)
                 return
         try:
-            self.view = self.ctx.record(lambda s: start_or_resume(s, self.ctx.user_id, course_id, item_id))
+            self.view = self.ctx.record(
+                lambda s: start_or_resume(s, self.ctx.user_id, course_id, item_id)
+            )
         except AttemptError as exc:
             self.title.setText("<h2>Quiz</h2>")
             self.error.setText(str(exc))
@@ -164,10 +170,19 @@ class QuizRunner(QWidget):
 
         from app.db.models import Attempt, AttemptStatus
 
-        return self.ctx.read(lambda s: s.scalar(select(Attempt.id).where(
-            Attempt.user_id == self.ctx.user_id, Attempt.course_id == self.course_id,
-            Attempt.item_id == self.item_id, Attempt.status == AttemptStatus.IN_PROGRESS,
-        ))) is not None
+        return (
+            self.ctx.read(
+                lambda s: s.scalar(
+                    select(Attempt.id).where(
+                        Attempt.user_id == self.ctx.user_id,
+                        Attempt.course_id == self.course_id,
+                        Attempt.item_id == self.item_id,
+                        Attempt.status == AttemptStatus.IN_PROGRESS,
+                    )
+                )
+            )
+            is not None
+        )
 
     # -- moving between questions ------------------------------------------------------------
     def go_to(self, index: int, *, save_position: bool = True) -> None:
@@ -180,7 +195,9 @@ class QuizRunner(QWidget):
             with self.ctx.write() as session:
                 set_position(session, attempt_id, self.index)
         question = self.view.questions[self.index]
-        self.counter.setText(f"Question {self.index + 1} of {count}  ·  {question.points:g} point(s)")
+        self.counter.setText(
+            f"Question {self.index + 1} of {count}  ·  {question.points:g} point(s)"
+        )
         self.prompt.setHtml(render_lesson_html(question.prompt_md))
         if self.answer is not None:
             self.answer.changed.disconnect()
@@ -190,7 +207,9 @@ class QuizRunner(QWidget):
         self.answer.set_value(self.view.responses.get(question.question_id))
         self.answer.changed.connect(self._save_current)
         self.answer_holder.addWidget(self.answer)
-        self.saved_label.setText("Answer saved" if question.question_id in self.view.responses else "")
+        self.saved_label.setText(
+            "Answer saved" if question.question_id in self.view.responses else ""
+        )
         self.prev_button.setEnabled(self.index > 0)
         self.next_button.setEnabled(self.index < count - 1)
         self.confirm_label.hide()
@@ -198,7 +217,7 @@ class QuizRunner(QWidget):
 
     def _commit_current(self) -> None:
         if self.answer is not None and hasattr(self.answer, "commit"):
-            self.answer.commit()  # type: ignore[attr-defined]
+            self.answer.commit()
 
     def _save_current(self) -> None:
         if self.view is None or self.answer is None:
@@ -221,7 +240,8 @@ class QuizRunner(QWidget):
     def unanswered(self) -> int:
         assert self.view is not None
         return sum(
-            1 for q in self.view.questions
+            1
+            for q in self.view.questions
             if self.view.responses.get(q.question_id) in (None, [], "")
         )
 
@@ -249,7 +269,7 @@ class QuizRunner(QWidget):
     def _show_result(self, result: AttemptResult) -> None:
         from app.courses.catalog import get_item
 
-        def options(session):  # type: ignore[no-untyped-def]
+        def options(session):
             item = get_item(session, self.course_id, self.item_id)
             assert item.assessment is not None
             return item.title, {

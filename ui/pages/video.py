@@ -198,14 +198,18 @@ class VideoPlayerPage(QWidget):
         self.course_id, self.item_id = course_id, item_id
         media_dir = self.ctx.media_dir
 
-        def load(session):  # type: ignore[no-untyped-def]
+        def load(session):
             item = get_item(session, course_id, item_id)
             path = stored_file(session, media_dir, item.media_sha256) if item.media_sha256 else None
             tracks = []
             for sub in item.subtitles:
                 text = stored_file(session, media_dir, sub.sha256).read_text("utf-8-sig")
                 tracks.append((sub.label, CueTrack(parse_vtt(text, name=sub.label))))
-            notes = render_lesson_html(item.body_md, lesson_path=item.source_path) if item.body_md else ""
+            notes = (
+                render_lesson_html(item.body_md, lesson_path=item.source_path)
+                if item.body_md
+                else ""
+            )
             position = resume_position(session, self.ctx.user_id, course_id, item_id)
             return item.title, path, tracks, notes, position, item.duration_s or 0.0
 
@@ -302,8 +306,13 @@ class VideoPlayerPage(QWidget):
         position = self.player.position() / 1000
         self.ctx.record(
             lambda s: record_video_progress(
-                s, self.ctx.user_id, self.course_id, self.item_id,
-                watched=spans, position_s=position, duration_s=self.duration_s,
+                s,
+                self.ctx.user_id,
+                self.course_id,
+                self.item_id,
+                watched=spans,
+                position_s=position,
+                duration_s=self.duration_s,
             )
         )
 

@@ -43,7 +43,9 @@ class ChoiceAnswer(AnswerWidget):
         self.buttons: dict[str, QAbstractButton] = {}
         layout = QVBoxLayout(self)
         for option in question.options:
-            button: QAbstractButton = QCheckBox(option["text"]) if multiple else QRadioButton(option["text"])
+            button: QAbstractButton = (
+                QCheckBox(option["text"]) if multiple else QRadioButton(option["text"])
+            )
             button.setAccessibleName(option["text"])
             self.group.addButton(button)
             self.buttons[option["id"]] = button
