@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -99,14 +100,19 @@ def start_or_resume(session: Session, user_id: str, course_id: str, item_id: str
             raise AttemptError(f"All {limit} attempts at {item.title!r} have been used.")
         course = session.get(Course, course_id)
         assert course is not None
+        attempt_id = str(uuid.uuid4())
+        order = [q.question_id for q in questions]
+        if item.assessment.shuffle_questions:
+            # Seeded by the attempt, so a resumed attempt shows the same order.
+            random.Random(attempt_id).shuffle(order)
         attempt = Attempt(
-            id=str(uuid.uuid4()),
+            id=attempt_id,
             user_id=user_id,
             course_id=course_id,
             item_id=item_id,
             course_version=course.version,
             status=AttemptStatus.IN_PROGRESS,
-            question_order=[q.question_id for q in questions],
+            question_order=order,
             current_index=0,
         )
         session.add(attempt)
@@ -123,7 +129,16 @@ def start_or_resume(session: Session, user_id: str, course_id: str, item_id: str
     return _view(session, attempt, item.title, questions)
 
 
+def shown_options(attempt_id: str, question: Question, shuffle: bool) -> list[dict[str, str]]:
+    """A question's options as this attempt shows them (shuffled per attempt when asked)."""
+    options = [{"id": o["id"], "text": o["text"]} for o in question.options]
+    if shuffle:
+        random.Random(f"{attempt_id}:{question.question_id}").shuffle(options)
+    return options
+
+
 def _view(session: Session, attempt: Attempt, title: str, questions: list[Question]) -> AttemptView:
+    shuffle = bool(questions and questions[0].assessment.shuffle_options)
     by_id = {q.question_id: q for q in questions}
     ordered = [by_id[qid] for qid in attempt.question_order if qid in by_id]
     responses = {a.question_id: a.response for a in attempt.answers}
@@ -140,7 +155,7 @@ def _view(session: Session, attempt: Attempt, title: str, questions: list[Questi
                 q.type,
                 q.prompt_md,
                 q.points,
-                [{"id": o["id"], "text": o["text"]} for o in q.options],
+                shown_options(attempt.id, q, shuffle),
                 str(q.key.get("unit", "")),
             )
             for q in ordered

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.attempts import save_answer, start_or_resume, submit
 from app.db.migrate import HEAD_REVISION, MIGRATIONS_DIR, current_revision
-from app.db.models import Answer, Event, Progress
+from app.db.models import Answer, Event, Progress, Question
 from app.db.store import Store, StoreLockedError
 from app.events import Verb
 from app.learning import complete_lesson, record_video_progress
@@ -148,3 +148,23 @@ def test_quiz_best_score_is_max_not_sum(demo_store: Store, learner: str) -> None
     with demo_store.read() as s:
         row = s.get(Progress, (learner, COURSE, "quiz-check"))
         assert row is not None and row.best_score == 1.0 and row.passed and row.attempts == 2
+
+
+def test_shuffled_quiz_keeps_its_order_when_resumed(demo_store: Store, learner: str) -> None:
+    from app.db.models import Assessment
+
+    with demo_store.write() as s:
+        for assessment in s.scalars(select(Assessment)):
+            assessment.shuffle_questions = assessment.shuffle_options = True
+    with demo_store.write() as s:
+        first = start_or_resume(s, learner, COURSE, "quiz-check")
+    with demo_store.write() as s:
+        again = start_or_resume(s, learner, COURSE, "quiz-check")
+    assert again.attempt_id == first.attempt_id
+    assert [q.question_id for q in again.questions] == [q.question_id for q in first.questions]
+    assert [q.options for q in again.questions] == [q.options for q in first.questions]
+    with demo_store.read() as s:
+        authored = [q.question_id for q in s.scalars(select(Question).order_by(Question.position))]
+    assert sorted(q.question_id for q in first.questions) == sorted(authored)
+    # 14 questions: the chance that a shuffle leaves the authored order is 1 in 14!.
+    assert [q.question_id for q in first.questions] != authored
