@@ -1,0 +1,275 @@
+"""`slate server`: run the central server, and the IT chores around it.
+
+    slate server [--host H] [--port P] [--data-dir DIR] [--database-url URL] [--log-level L]
+    slate server school add NAME [--json]
+    slate server school list [--json]
+    slate server device list [--json]
+    slate server device revoke DEVICE_ID [--json]
+    slate server stats [--json]
+
+Only argparse is imported at registration time: every `slate` command registers this module,
+and the FastAPI/uvicorn/SQLAlchemy imports belong to the commands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+ENV_DATABASE_URL = "SLATE_SERVER_DATABASE_URL"
+SERVER_APP_NAME = "slate-server"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument(
+        "--database-url",
+        # SUPPRESS: a value given before a subcommand must survive the subcommand's defaults.
+        default=argparse.SUPPRESS,
+        help=f"SQLAlchemy URL of the server database (sqlite:///... or postgresql://...); "
+        f"default: ${ENV_DATABASE_URL}, then server.db in the data folder",
+    )
+    parents = [common, database]
+
+    server = subparsers.add_parser(
+        "server",
+        parents=parents,
+        help="run the central Slate server, or manage its schools and devices",
+        description="With no subcommand, runs the server until interrupted.",
+    )
+    server.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    server.add_argument("--port", type=int, default=None, help="port (default 8765; 0 picks one)")
+    server.add_argument("--log-level", default="info", choices=LOG_LEVELS)
+    server.set_defaults(func=_serve)
+    commands = server.add_subparsers(dest="server_command", metavar="SUBCOMMAND")
+
+    school = commands.add_parser("school", parents=parents, help="add or list schools")
+    school_commands = school.add_subparsers(dest="school_command", metavar="ACTION", required=True)
+    add = school_commands.add_parser(
+        "add", parents=parents, help="add a school and print its enrollment code"
+    )
+    add.add_argument("name", help="the school's name as teachers know it")
+    add.add_argument("--json", action="store_true", help="print JSON")
+    add.set_defaults(func=_school_add)
+    listing = school_commands.add_parser("list", parents=parents, help="list schools")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(func=_school_list)
+
+    device = commands.add_parser("device", parents=parents, help="list or revoke devices")
+    device_commands = device.add_subparsers(dest="device_command", metavar="ACTION", required=True)
+    devices = device_commands.add_parser("list", parents=parents, help="list enrolled devices")
+    devices.add_argument("--json", action="store_true", help="print JSON")
+    devices.set_defaults(func=_device_list)
+    revoke = device_commands.add_parser(
+        "revoke", parents=parents, help="refuse a lost or retired device from now on"
+    )
+    revoke.add_argument("device_id")
+    revoke.add_argument("--json", action="store_true", help="print JSON")
+    revoke.set_defaults(func=_device_revoke)
+
+    stats = commands.add_parser("stats", parents=parents, help="count the events received")
+    stats.add_argument("--json", action="store_true", help="print JSON")
+    stats.set_defaults(func=_stats)
+
+
+def database_url(args: argparse.Namespace) -> str:
+    """--database-url, then $SLATE_SERVER_DATABASE_URL, then SQLite in the data folder."""
+    explicit = getattr(args, "database_url", None) or os.environ.get(ENV_DATABASE_URL)
+    if explicit:
+        return str(explicit)
+    from app.paths import resolve_data_dir
+    from sync.server.db import default_database_url
+
+    data_dir = resolve_data_dir(getattr(args, "data_dir", None), app_name=SERVER_APP_NAME)
+    return default_database_url(data_dir)
+
+
+def _fail(message: str) -> int:
+    print(f"slate server: {message}", file=sys.stderr)
+    return 1
+
+
+def _with_database(args: argparse.Namespace, work: Callable[[Session], T]) -> T:
+    from sync.server import migrate
+    from sync.server.db import make_engine, make_session_factory
+
+    engine = make_engine(database_url(args))
+    try:
+        migrate.upgrade(engine)
+        with make_session_factory(engine)() as session:
+            return work(session)
+    finally:
+        engine.dispose()
+
+
+def _admin(args: argparse.Namespace, work: Callable[[Session], Any]) -> tuple[int, Any]:
+    """Run `work`, turning the failures IT can act on into one line on stderr."""
+    from sqlalchemy.exc import OperationalError
+
+    from sync.server.db import display_url
+    from sync.server.errors import ApiError
+
+    try:
+        return 0, _with_database(args, work)
+    except OperationalError as exc:
+        return _fail(f"cannot use the database {display_url(database_url(args))}: {exc.orig}"), None
+    except (ApiError, ValueError) as exc:
+        return _fail(str(exc)), None
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _school_add(args: argparse.Namespace) -> int:
+    from sync.server.admin import add_school
+
+    code, school = _admin(args, lambda session: add_school(session, args.name))
+    if code:
+        return code
+    if args.json:
+        _print_json(
+            {
+                "school_id": school.school_id,
+                "name": school.name,
+                "enrollment_code": school.enrollment_code,
+            }
+        )
+    else:
+        print(f"Added school {school.name!r} ({school.school_id})")
+        print(f"Enrollment code: {school.enrollment_code}")
+        print("Enter this code once on each laptop (or in the deployment config) to enroll it.")
+    return 0
+
+
+def _school_list(args: argparse.Namespace) -> int:
+    from sync.server.admin import list_schools
+
+    code, schools = _admin(args, list_schools)
+    if code:
+        return code
+    if args.json:
+        _print_json([s.as_dict() for s in schools])
+        return 0
+    if not schools:
+        print("No schools yet: add one with `slate server school add NAME`.")
+        return 0
+    _print_table(
+        ["school id", "name", "enrollment code", "devices"],
+        [[s.school_id, s.name, s.enrollment_code, str(s.devices)] for s in schools],
+    )
+    return 0
+
+
+def _device_list(args: argparse.Namespace) -> int:
+    from sync.server.admin import list_devices
+
+    code, devices = _admin(args, list_devices)
+    if code:
+        return code
+    if args.json:
+        _print_json([d.as_dict() for d in devices])
+        return 0
+    if not devices:
+        print("No devices have enrolled yet.")
+        return 0
+    _print_table(
+        ["device id", "name", "last seen", "revoked"],
+        [[d.device_id, d.name, d.last_seen_at or "never", d.revoked_at or ""] for d in devices],
+    )
+    return 0
+
+
+def _device_revoke(args: argparse.Namespace) -> int:
+    from sync.server.admin import revoke_device
+
+    code, device = _admin(args, lambda session: revoke_device(session, args.device_id))
+    if code:
+        return code
+    if args.json:
+        _print_json(device.as_dict())
+    else:
+        print(f"Revoked device {device.device_id} ({device.name}) at {device.revoked_at}")
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from sync.server.admin import list_devices, stats
+
+    code, result = _admin(args, lambda session: (stats(session), list_devices(session)))
+    if code:
+        return code
+    counts, devices = result
+    if args.json:
+        _print_json(counts)
+        return 0
+    names = {d.device_id: d.name for d in devices}
+    print(f"Events received: {counts['events_total']}")
+    if counts["by_verb"]:
+        print()
+        _print_table(["verb", "events"], [[v, str(n)] for v, n in counts["by_verb"].items()])
+    if counts["by_device"]:
+        print()
+        _print_table(
+            ["device id", "name", "events"],
+            [[d, names.get(d, "?"), str(n)] for d, n in counts["by_device"].items()],
+        )
+    return 0
+
+
+def _print_table(headers: list[str], rows: list[list[str]]) -> None:
+    columns = zip(headers, *rows, strict=False)
+    widths = [max(len(str(cell)) for cell in column) for column in columns]
+    for row in [headers, ["-" * w for w in widths], *rows]:
+        print("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+    from sqlalchemy.exc import OperationalError
+
+    from app import __version__
+    from sync.protocol import DEFAULT_PORT
+    from sync.server.app import create_app
+    from sync.server.db import display_url
+
+    url = database_url(args)
+    try:
+        application = create_app(url)
+    except OperationalError as exc:
+        return _fail(f"cannot use the database {display_url(url)}: {exc.orig}")
+
+    class AnnouncingServer(uvicorn.Server):
+        # The line is printed once the socket is bound, so whoever waits for it (IT, a test, a
+        # service manager) can connect right away; with --port 0 it names the port chosen.
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets=sockets)
+            if not self.started:
+                return
+            port = self.servers[0].sockets[0].getsockname()[1] if self.servers else self.config.port
+            host = f"[{self.config.host}]" if ":" in self.config.host else self.config.host
+            print(
+                f"Slate server {__version__} listening on http://{host}:{port} "
+                f"(database: {display_url(url)})",
+                flush=True,
+            )
+
+    config = uvicorn.Config(
+        application,
+        host=args.host,
+        port=DEFAULT_PORT if args.port is None else args.port,
+        log_level=args.log_level,
+    )
+    server = AnnouncingServer(config)
+    server.run()
+    return 0 if server.started else 1
