@@ -17,8 +17,14 @@ run: system-deps $(STAMP)
 	  exit 1; fi
 	$(BIN)/slate
 
+# The server tests also run against a throwaway PostgreSQL when one can be had (see
+# packaging/test-postgres.sh); set SLATE_TEST_POSTGRES_URL yourself to use another.
 test: system-deps $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+	@pg_url="$${SLATE_TEST_POSTGRES_URL:-$$(bash packaging/test-postgres.sh start)}"; \
+	SLATE_TEST_POSTGRES_URL="$$pg_url" QT_QPA_PLATFORM=offscreen \
+	  $(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	[ -n "$$SLATE_TEST_POSTGRES_URL" ] || bash packaging/test-postgres.sh stop; \
+	exit $$status
 	$(BIN)/lint-imports --no-cache
 
 lint: $(STAMP)
