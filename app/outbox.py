@@ -6,15 +6,16 @@ its own transaction, and never moves the mark backwards.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.db.models import Event, SyncState, User
-from app.identity import ensure_source
+from app.identity import SOURCE_ID, ensure_source, set_meta
 
 
 @dataclass(frozen=True)
@@ -101,3 +102,37 @@ def record_error(session: Session, message: str) -> None:
     state = session.get(SyncState, ensure_source(session))
     if state is not None:
         state.last_error = message[:500]
+
+
+def local_event_id(session: Session, seq: int) -> str | None:
+    source = ensure_source(session)
+    return session.scalar(select(Event.id).where(Event.source_id == source, Event.seq == seq))
+
+
+def max_seq(session: Session) -> int:
+    source = ensure_source(session)
+    return session.scalar(select(func.max(Event.seq)).where(Event.source_id == source)) or 0
+
+
+def set_acked_through(session: Session, acked_through: int) -> None:
+    """Take the server's mark as it is, also backwards (a server restored from a backup)."""
+    state = session.get(SyncState, ensure_source(session))
+    if state is not None:
+        state.acked_through = min(acked_through, max_seq(session))
+
+
+def rotate_source(session: Session) -> str:
+    """Start a new source epoch for this store and put every event under it.
+
+    Used when this store's history and the server's disagree (the store was restored from a
+    backup or copied to another laptop): the old sequence numbers can no longer be trusted, so
+    everything is offered again under a fresh source. The server keeps what it already has by
+    event id, so nothing is stored twice; the cost is one resend of this store's events.
+    """
+    old = ensure_source(session)
+    new = uuid.uuid4().hex
+    session.execute(update(Event).where(Event.source_id == old).values(source_id=new))
+    set_meta(session, SOURCE_ID, new)
+    session.add(SyncState(source_id=new, acked_through=0))
+    session.flush()
+    return new

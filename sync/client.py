@@ -28,10 +28,13 @@ USER_AGENT = f"slate/{__version__}"
 class SyncError(Exception):
     """Sync did not complete. `retryable` says whether trying again later can help."""
 
-    def __init__(self, message: str, *, retryable: bool = True, offline: bool = False) -> None:
+    def __init__(
+        self, message: str, *, retryable: bool = True, offline: bool = False, code: str = ""
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.offline = offline
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -146,22 +149,29 @@ class OutboxPusher:
         return enrolled
 
     def _resume_mark(self, headers: dict[str, str]) -> None:
-        """Take the server's mark for our source: it is the receiver's, and may be behind ours
-        (a server restored from backup), in which case we resend from there."""
+        """Take the server's mark for our source; it is the receiver's to own.
+
+        Behind ours: the server was restored from a backup, so we resend from its mark. Beyond
+        our newest event, or naming another event at its mark: this store was restored or
+        copied and its sequence numbers clash with what the server has, so a new source epoch
+        is started (app.outbox.rotate_source).
+        """
         with self.store.read() as session:
             counts = outbox.counts(session)
+            newest = outbox.max_seq(session)
         state = SourceState.model_validate(
             self._request("GET", f"/sources/{counts.source_id}", headers=headers).json()
         )
-        if state.acked_through != counts.acked_through:
-            with self.store.write() as session:
-                from app.db.models import SyncState
-
-                row = session.get(SyncState, counts.source_id)
-                if row is not None:
-                    row.acked_through = min(
-                        state.acked_through, _max_seq(session, counts.source_id)
-                    )
+        with self.store.write() as session:
+            mine = (
+                outbox.local_event_id(session, state.acked_through) if state.acked_through else None
+            )
+            if state.acked_through > newest or (
+                state.acked_through and state.hwm_event_id and mine != state.hwm_event_id
+            ):
+                outbox.rotate_source(session)
+            elif state.acked_through != counts.acked_through:
+                outbox.set_acked_through(session, state.acked_through)
 
     def push(self, progress: PushProgress | None = None) -> SyncReport:
         """One full round: health, resume from the server's mark, push until nothing is pending."""
@@ -174,6 +184,7 @@ class OutboxPusher:
             start_pending = outbox.counts(session).pending
         pushed = 0
         acked = 0
+        rotated = False
         while True:
             with self.store.read() as session:
                 source_id, batch = outbox.pending_batch(session, self.batch_size)
@@ -182,13 +193,27 @@ class OutboxPusher:
             body = gzip.compress(
                 json.dumps({"source_id": source_id, "events": batch}).encode(), compresslevel=6
             )
-            response = self._request(
-                "POST",
-                "/events",
-                content=body,
-                headers={**headers, "Content-Type": "application/json", "Content-Encoding": "gzip"},
-            )
-            result = PushResponse.model_validate(response.json())
+            try:
+                response = self._request(
+                    "POST",
+                    "/events",
+                    content=body,
+                    headers={
+                        **headers,
+                        "Content-Type": "application/json",
+                        "Content-Encoding": "gzip",
+                    },
+                )
+                result = PushResponse.model_validate(response.json())
+            except SyncError as exc:
+                if exc.code != "seq_conflict" or rotated:
+                    raise
+                # An acknowledged seq holds another event on the server: this store was
+                # restored or copied. Start a new source epoch and offer everything again.
+                with self.store.write() as session:
+                    outbox.rotate_source(session)
+                rotated = True
+                continue
             with self.store.write() as session:
                 outbox.record_ack(session, source_id, result.acked_through, clock_offset_ms=offset)
             if result.acked_through < batch[0]["seq"]:
@@ -212,16 +237,6 @@ class OutboxPusher:
         )
 
 
-def _max_seq(session: object, source_id: str) -> int:
-    from sqlalchemy import func, select
-    from sqlalchemy.orm import Session
-
-    from app.db.models import Event
-
-    assert isinstance(session, Session)
-    return session.scalar(select(func.max(Event.seq)).where(Event.source_id == source_id)) or 0
-
-
 def _error_from(response: httpx.Response) -> SyncError:
     try:
         body = response.json()
@@ -238,4 +253,6 @@ def _error_from(response: httpx.Response) -> SyncError:
         return SyncError("The enrollment code was not accepted.", retryable=False)
     if status in (408, 429) or status >= 500:
         return SyncError(f"Server busy or failing ({status}): {detail}")
-    return SyncError(f"Server said {status} {code}: {detail}", retryable=False)
+    if status == 409 and code == "seq_conflict":
+        return SyncError("This store's history differs from the server's.", code=code)
+    return SyncError(f"Server said {status} {code}: {detail}", retryable=False, code=code)

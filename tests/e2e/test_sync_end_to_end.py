@@ -230,3 +230,36 @@ def test_self_test_against_a_running_server(
         "sync",
     ]
     assert server_events(server) == int(report["steps"][-1]["detail"].split()[0])
+
+
+def test_a_copied_store_starts_a_new_source_and_loses_nothing(
+    demo_store: Store, learner: str, tmp_path: Path, server: ServerProcess, school: dict[str, Any]
+) -> None:
+    """Two laptops from one store image (or one restored from backup) reuse the same seqs for
+    different events. The second to sync must notice, start a new source and lose nothing."""
+    from app.db.store import backup_sqlite
+
+    with OutboxPusher(demo_store, server.url) as pusher:
+        pusher.enroll(school["enrollment_code"])
+        learn(demo_store, learner, 3)
+        pusher.push()
+    copy_dir = tmp_path / "copy"
+    copy_dir.mkdir()
+    backup_sqlite(demo_store.db_path, copy_dir / "slate.db")
+    copy = Store.open(copy_dir)
+    try:
+        learn(demo_store, learner, 4)  # same seqs, different events on each laptop
+        learn(copy, learner, 2)
+        with OutboxPusher(demo_store, server.url) as pusher:
+            assert pusher.push().pending == 0
+        with OutboxPusher(copy, server.url) as pusher:
+            report = pusher.push()
+        assert report.pending == 0
+        with demo_store.read() as s, copy.read() as c:
+            source_a = outbox.counts(s).source_id
+            source_b = outbox.counts(c).source_id
+        assert source_a != source_b
+        everything = local_ids(demo_store) | local_ids(copy)
+        assert server_events(server) == len(everything)
+    finally:
+        copy.close()
