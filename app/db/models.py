@@ -99,6 +99,13 @@ class Media(Base):
     size: Mapped[int] = mapped_column(Integer)
     mime: Mapped[str] = mapped_column(String(100))
     ext: Mapped[str] = mapped_column(String(16))
+    # Filled by the media probe at import, for video and audio.
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    fps: Mapped[float | None] = mapped_column(Float)
+    codec: Mapped[str | None] = mapped_column(String(32))
+    thumbnail_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class Course(Base):
@@ -161,6 +168,8 @@ class Item(Base):
     source_path: Mapped[str] = mapped_column(String(500), default="")
     media_sha256: Mapped[str | None] = mapped_column(ForeignKey("media.sha256"))
     duration_s: Mapped[float | None] = mapped_column(Float)
+    # [{"title": ..., "start_s": ...}] for videos.
+    chapters: Mapped[list[Any]] = mapped_column(JSON, default=list)
     module: Mapped[Module] = relationship(back_populates="items")
     subtitles: Mapped[list[SubtitleTrack]] = relationship(cascade="all, delete-orphan")
     assessment: Mapped[Assessment | None] = relationship(
@@ -211,6 +220,43 @@ class Question(Base):
     feedback: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
     assessment: Mapped[Assessment] = relationship(back_populates="questions")
+
+
+class QuestionBank(Base):
+    """Questions imported from another tool's file (GIFT, Aiken, QTI), kept for authoring."""
+
+    __tablename__ = "question_banks"
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    source_name: Mapped[str] = mapped_column(String(500))
+    format: Mapped[str] = mapped_column(String(16))
+    course_id: Mapped[str | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    questions: Mapped[list[BankQuestion]] = relationship(
+        back_populates="bank", order_by="BankQuestion.position", cascade="all, delete-orphan"
+    )
+
+
+class BankQuestion(Base):
+    __tablename__ = "bank_questions"
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bank_pk: Mapped[int] = mapped_column(ForeignKey("question_banks.pk", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    question_id: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    category: Mapped[str] = mapped_column(String(500), default="")
+    tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    prompt: Mapped[str] = mapped_column(Text)
+    # markdown, html or plain: how `prompt` and feedback texts are to be shown.
+    prompt_format: Mapped[str] = mapped_column(String(16), default="markdown")
+    points: Mapped[float] = mapped_column(Float, default=1.0)
+    options: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    key: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    feedback: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    source_line: Mapped[int | None] = mapped_column(Integer)
+    bank: Mapped[QuestionBank] = relationship(back_populates="questions")
 
 
 class Attempt(Base):

@@ -168,3 +168,34 @@ def test_shuffled_quiz_keeps_its_order_when_resumed(demo_store: Store, learner: 
     assert sorted(q.question_id for q in first.questions) == sorted(authored)
     # 14 questions: the chance that a shuffle leaves the authored order is 1 in 14!.
     assert [q.question_id for q in first.questions] != authored
+
+
+def test_a_store_made_at_revision_0001_upgrades_with_its_data(
+    tmp_path: Path, demo_dir: Path
+) -> None:
+    """The real upgrade path: a store with a course and a learner, made by the first schema."""
+    from alembic import command
+
+    from app.courses.importer import import_course
+    from app.db.migrate import alembic_config
+    from app.profiles import create_profile, list_profiles
+
+    data = tmp_path / "old"
+    data.mkdir()
+    command.upgrade(alembic_config(data / "slate.db"), "0001")
+    with sqlite3.connect(data / "slate.db") as conn:
+        conn.execute(
+            "INSERT INTO users (id, display_name, role, created_at) "
+            "VALUES ('u1', 'Old Learner', 'STUDENT', '2026-01-01 00:00:00')"
+        )
+    store = Store.open(data)
+    try:
+        assert current_revision(data / "slate.db") == HEAD_REVISION
+        assert list((data / "backups").glob("slate-before-*.db"))
+        with store.write() as s:
+            names = [p.display_name for p in list_profiles(s)]
+            create_profile(s, "New Learner")
+        assert names == ["Old Learner"]
+        assert import_course(store, demo_dir).status == "imported"
+    finally:
+        store.close()
