@@ -5,25 +5,47 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from app.errors import SlateError
+
 ENV_DATA_DIR = "SLATE_DATA_DIR"
 
 
+class DataDirError(SlateError):
+    pass
+
+
 def resolve_data_dir(
-    explicit: str | os.PathLike[str] | None = None, *, app_name: str = "slate"
+    explicit: str | os.PathLike[str] | None = None,
+    *,
+    app_name: str = "slate",
+    create: bool = True,
 ) -> Path:
-    """The data folder to use, created if missing.
+    """The data folder to use: created if missing when `create`, else it must exist.
 
     `app_name` separates the laptop store ("slate") from a server's folder ("slate-server") when
     neither an explicit folder nor the environment chooses one.
     """
+    if explicit is not None and not str(explicit).strip():
+        raise DataDirError("--data-dir is empty: give a folder")
     if explicit:
-        path = Path(explicit)
+        path, where = Path(explicit), "--data-dir"
     elif os.environ.get(ENV_DATA_DIR):
-        path = Path(os.environ[ENV_DATA_DIR])
+        path, where = Path(os.environ[ENV_DATA_DIR]), ENV_DATA_DIR
     else:
         import platformdirs  # imported lazily: it is only needed when nothing else chose
 
-        path = Path(platformdirs.user_data_dir(app_name, appauthor=False))
+        path, where = Path(platformdirs.user_data_dir(app_name, appauthor=False)), "default"
     path = path.expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    if path.exists() and not path.is_dir():
+        raise DataDirError(
+            f"{path} ({where}) is a file, not a folder: choose a folder for the data"
+        )
+    if not create:
+        if not path.is_dir():
+            raise DataDirError(f"{path} ({where}) does not exist: is the folder name right?")
+        return path
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataDirError(f"cannot create the data folder {path}: {exc.strerror or exc}") from None
     return path

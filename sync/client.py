@@ -22,6 +22,7 @@ from app.identity import DEVICE_ID, DEVICE_TOKEN, SCHOOL_NAME, SERVER_URL, get_m
 from sync.protocol import API_PREFIX, EnrollResponse, Health, PushResponse, SourceState
 
 DEFAULT_BATCH = 250
+MAX_DEVICE_NAME = 120
 USER_AGENT = f"slate/{__version__}"
 
 
@@ -53,10 +54,26 @@ PushProgress = Callable[[int, int], None]
 
 
 def normalise_url(url: str) -> str:
+    """`host:port` or a full http(s) URL, without a trailing slash; SyncError if it is neither."""
     url = url.strip().rstrip("/")
-    if not url.startswith(("http://", "https://")):
+    if "://" not in url:
         url = "http://" + url
+    parsed = httpx.URL(url) if _looks_like_url(url) else None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+        raise SyncError(
+            f"{url!r} is not a server address: use http://HOST:PORT (for example "
+            f"http://school-server:8765)",
+            retryable=False,
+        )
     return url
+
+
+def _looks_like_url(url: str) -> bool:
+    try:
+        httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        return False
+    return " " not in url
 
 
 class OutboxPusher:
@@ -110,7 +127,7 @@ class OutboxPusher:
         if not token or normalise_url(enrolled_at or "") != self.server_url:
             raise SyncError(
                 "This computer is not enrolled with the server yet: enter the school's "
-                "enrollment code in Settings.",
+                "enrollment code (Sync > Settings in the app, or --enroll-code).",
                 retryable=False,
             )
         return {"Authorization": f"Bearer {token}"}
@@ -118,9 +135,14 @@ class OutboxPusher:
     def health(self) -> int:
         """Checks the server answers; returns the clock offset (server - laptop) in ms."""
         sent = time.time()
-        response = self._request("GET", "/health")
-        received = time.time()
-        server_time = Health.model_validate(response.json()).server_time
+        try:
+            response = self._request("GET", "/health")
+            received = time.time()
+            server_time = Health.model_validate(response.json()).server_time
+        except (SyncError, ValueError) as exc:
+            if isinstance(exc, SyncError) and (exc.offline or exc.code):
+                raise
+            raise SyncError(f"{self.server_url} does not answer like a Slate server.") from None
         midpoint = (sent + received) / 2
         return round((server_time.timestamp() - midpoint) * 1000)
 
@@ -132,13 +154,14 @@ class OutboxPusher:
         return True
 
     def enroll(self, code: str, device_name: str | None = None) -> EnrollResponse:
+        name = " ".join((device_name or socket.gethostname() or "laptop").split())
+        if len(name) > MAX_DEVICE_NAME:
+            raise SyncError(
+                f"The device name is too long (at most {MAX_DEVICE_NAME} characters).",
+                retryable=False,
+            )
         response = self._request(
-            "POST",
-            "/enroll",
-            json={
-                "enrollment_code": code.strip(),
-                "device_name": device_name or socket.gethostname(),
-            },
+            "POST", "/enroll", json={"enrollment_code": code.strip(), "device_name": name}
         )
         enrolled = EnrollResponse.model_validate(response.json())
         with self.store.write() as session:
@@ -175,6 +198,18 @@ class OutboxPusher:
 
     def push(self, progress: PushProgress | None = None) -> SyncReport:
         """One full round: health, resume from the server's mark, push until nothing is pending."""
+        try:
+            return self._push(progress)
+        except SyncError as exc:
+            if exc.code == "unauthorized":
+                # The server revoked or forgot this device: forget the token, so that the next
+                # enrollment code typed in is used instead of being ignored.
+                with self.store.write() as session:
+                    set_meta(session, DEVICE_TOKEN, None)
+                    set_meta(session, SCHOOL_NAME, None)
+            raise
+
+    def _push(self, progress: PushProgress | None) -> SyncReport:
         headers = self._auth()
         offset = self.health()
         with self.store.write() as session:
@@ -238,16 +273,26 @@ class OutboxPusher:
 
 
 def _error_from(response: httpx.Response) -> SyncError:
+    status = response.status_code
     try:
         body = response.json()
-        detail = body.get("detail") or body.get("error") or response.text
-        code = body.get("error", "")
-    except ValueError:
-        detail, code = response.text[:200], ""
-    status = response.status_code
+        detail = " ".join(str(body.get("detail") or body.get("error") or "").split())[:200]
+        code = str(body.get("error", ""))
+    except (ValueError, AttributeError):
+        body, detail, code = None, "", ""
+    if not code:
+        # Not one of our error bodies: a proxy, a captive portal or another program's port.
+        return SyncError(
+            f"{response.url.scheme}://{response.url.netloc.decode()} does not answer like a "
+            f"Slate server (HTTP {status}).",
+            retryable=status >= 500,
+        )
     if status == 401:
         return SyncError(
-            f"The server refused this computer ({detail}). Enroll it again.", retryable=False
+            "The server does not accept this computer any more (unknown or revoked): enroll it "
+            "again with the school's enrollment code.",
+            retryable=False,
+            code="unauthorized",
         )
     if status == 403 and code == "bad_enrollment_code":
         return SyncError("The enrollment code was not accepted.", retryable=False)

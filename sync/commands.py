@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
+
+EXIT_OFFLINE = 3
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    p = subparsers.add_parser("sync", parents=[common], help="push pending learning events now")
+    p = subparsers.add_parser(
+        "sync",
+        parents=[common],
+        help="push pending learning events now",
+        description="Push this computer's pending learning events to the school server once, "
+        "and print a JSON report (pushed, pending, local_total). Exit status: 0 synced, "
+        f"{EXIT_OFFLINE} server not reachable (try again later), 1 any other problem.",
+    )
     p.add_argument("--server", help="server URL (saved for next time); default: the saved one")
     p.add_argument("--enroll-code", help="enroll this computer with the school's code first")
     p.add_argument("--device-name", help="name shown to the school (default: host name)")
@@ -17,38 +25,35 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
+    from app import outbox
     from app.commands import open_store
-    from app.db.store import StoreError
     from sync.client import OutboxPusher, SyncError
 
-    try:
-        store = open_store(args)
-    except StoreError as exc:
-        print(f"slate: error: {exc}", file=sys.stderr)
-        return 1
+    store = open_store(args)  # a SlateError here is printed by app.cli
     try:
         with OutboxPusher(store, args.server) as pusher:
             if args.enroll_code and not pusher.is_enrolled():
                 pusher.enroll(args.enroll_code, args.device_name)
-            report = pusher.push()
+            try:
+                report = pusher.push()
+            except SyncError as exc:
+                if exc.code != "unauthorized" or not args.enroll_code:
+                    raise
+                pusher.enroll(args.enroll_code, args.device_name)  # revoked: enroll anew
+                report = pusher.push()
     except SyncError as exc:
-        from app import outbox
-
         with store.read() as session:
             c = outbox.counts(session)
-        print(
-            json.dumps(
-                {
-                    "ok": False,
-                    "error": str(exc),
-                    "offline": exc.offline,
-                    "pushed": 0,
-                    "pending": c.pending,
-                    "local_total": c.local_total,
-                }
-            )
-        )
-        return 1
+        result = {
+            "ok": False,
+            "error": str(exc),
+            "offline": exc.offline,
+            "pushed": 0,
+            "pending": c.pending,
+            "local_total": c.local_total,
+        }
+        print(json.dumps(result))
+        return EXIT_OFFLINE if exc.offline else 1
     finally:
         store.close()
     print(

@@ -14,7 +14,8 @@ ENV_EXIT_WHEN_SHOWN = "SLATE_EXIT_WHEN_SHOWN"
 def run_gui(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from app.db.store import Store, StoreError
+    from app.db.store import Store, StoreLockedError
+    from app.errors import SlateError
     from app.paths import resolve_data_dir
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -22,7 +23,15 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setOrganizationName("Slate")
     try:
         store = Store.open(resolve_data_dir(args.data_dir))
-    except StoreError as exc:
+    except StoreLockedError as exc:
+        QMessageBox.information(
+            None, "Slate is already open",
+            "Slate is already open on this computer for this account. "
+            "Switch to the window that is already open.",
+        )
+        print(f"slate: error: {exc}", file=sys.stderr)
+        return 1
+    except SlateError as exc:
         QMessageBox.critical(None, "Slate cannot start", str(exc))
         print(f"slate: error: {exc}", file=sys.stderr)
         return 1

@@ -21,6 +21,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle("Slate settings")
+        self.setMinimumWidth(520)
         url, school, token = ctx.read(
             lambda s: (get_meta(s, SERVER_URL), get_meta(s, SCHOOL_NAME), get_meta(s, DEVICE_TOKEN))
         )
@@ -42,7 +43,23 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(QLabel(state))
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020")
+        layout.addWidget(self.error)
         layout.addWidget(buttons)
+
+    def accept(self) -> None:
+        from sync.client import SyncError, normalise_url
+
+        text = self.server_edit.text().strip()
+        try:
+            if text:
+                normalise_url(text)
+        except SyncError as exc:
+            self.error.setText(str(exc))  # keep the dialog open so the address can be fixed
+            return
+        super().accept()
 
     def apply(self) -> str | None:
         """Save the server address; returns the enrollment code to use, if one was typed."""

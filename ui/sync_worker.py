@@ -44,7 +44,10 @@ class SyncStatus:
         if self.state == "offline":
             return f"Offline, {self.pending} pending"
         if self.state == "error":
-            return f"Sync problem: {self.message} ({self.pending} pending)"
+            message = " ".join(self.message.split())
+            if len(message) > 110:
+                message = message[:107] + "…"
+            return f"Sync problem: {message} ({self.pending} pending)"
         return f"Not syncing (no server set), {self.pending} pending"
 
 
@@ -109,7 +112,9 @@ class SyncWorker(QThread):
             return self.interval_s
         if not token and not self._enroll_code:
             self._emit(
-                SyncStatus("error", counts.pending, "not enrolled: enter the code in Settings")
+                SyncStatus(
+                    "error", counts.pending, "not enrolled: enter the code in Sync > Settings"
+                )
             )
             return self.interval_s
         self._emit(

@@ -10,13 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from app.errors import SlateError
 
 DB_FILENAME = "slate.db"
 LOCK_FILENAME = "slate.lock"
 
 
-class StoreError(Exception):
+class StoreError(SlateError):
     """A store cannot be opened; the message says why and what to do."""
 
 
@@ -87,8 +90,11 @@ class Store:
         With `lock`, this process becomes the store's only writer until `close()`; a second
         Slate on the same store gets a StoreLockedError that says so.
         """
-        data_dir.mkdir(parents=True, exist_ok=True)
-        file_lock = _acquire_lock(data_dir) if lock else None
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            file_lock = _acquire_lock(data_dir) if lock else None
+        except OSError as exc:
+            raise StoreError(_cannot_write(data_dir, exc)) from None
         try:
             db_path = data_dir / DB_FILENAME
             if migrate:
@@ -101,11 +107,26 @@ class Store:
 
             with store.write() as session:
                 ensure_source(session)
+            if file_lock is not None:
+                store._clear_abandoned_temp_files()
             return store
+        except (OSError, sqlite3.Error, OperationalError) as exc:
+            if file_lock is not None:
+                file_lock.release()
+            reason = getattr(exc, "orig", None) or exc
+            raise StoreError(f"cannot open the store in {data_dir}: {reason}") from None
         except BaseException:
             if file_lock is not None:
                 file_lock.release()
             raise
+
+    def _clear_abandoned_temp_files(self) -> None:
+        """Remove half-copied media left by an import that was killed. Safe: we hold the lock,
+        so no import of ours is running."""
+        tmp = self.media_dir / "tmp"
+        if tmp.is_dir():
+            for leftover in tmp.iterdir():
+                leftover.unlink(missing_ok=True)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -128,6 +149,13 @@ class Store:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+
+def _cannot_write(data_dir: Path, exc: OSError) -> str:
+    return (
+        f"Slate cannot write to {data_dir} ({exc.strerror or exc}). Check the folder's "
+        f"permissions, or choose another folder with --data-dir."
+    )
 
 
 def _acquire_lock(data_dir: Path) -> Any:

@@ -18,6 +18,7 @@ from sync.server.models import Device, School
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
 CODE_GROUP = 5
+LAST_SEEN_EVERY_S = 60
 
 
 def new_enrollment_code() -> str:
@@ -80,4 +81,13 @@ def authenticate(session: Session, authorization: str | None) -> Device:
     # Unknown and revoked tokens get the same answer: nothing to learn by probing.
     if device is None or device.revoked_at is not None:
         raise Unauthorized("unknown or revoked device token; enroll the device again")
+    now = datetime.now(UTC)
+    # Any authenticated call shows the laptop is alive, not only a push with events in it;
+    # stamped at most once a minute so that reads do not all turn into writes.
+    if (
+        device.last_seen_at is None
+        or (now - device.last_seen_at).total_seconds() > LAST_SEEN_EVERY_S
+    ):
+        device.last_seen_at = now
+        session.commit()
     return device

@@ -47,8 +47,15 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help="run the central Slate server, or manage its schools and devices",
         description="With no subcommand, runs the server until interrupted.",
     )
-    server.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    server.add_argument("--port", type=int, default=None, help="port (default 8765; 0 picks one)")
+    server.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0 for the "
+        "school network)",
+    )
+    server.add_argument(
+        "--port", type=_port, default=None, help="port (default 8765; 0 picks a free one)"
+    )
     server.add_argument("--log-level", default="info", choices=LOG_LEVELS)
     server.set_defaults(func=_serve)
     commands = server.add_subparsers(dest="server_command", metavar="SUBCOMMAND")
@@ -82,6 +89,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     stats.set_defaults(func=_stats)
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535)")
+    return port
+
+
 def database_url(args: argparse.Namespace) -> str:
     """--database-url, then $SLATE_SERVER_DATABASE_URL, then SQLite in the data folder."""
     explicit = getattr(args, "database_url", None) or os.environ.get(ENV_DATABASE_URL)
@@ -94,6 +111,24 @@ def database_url(args: argparse.Namespace) -> str:
     return default_database_url(data_dir)
 
 
+def _engine_or_explain(url: str):
+    """The engine for `url`, or a SlateError that says what is wrong with the URL."""
+    from sqlalchemy.exc import ArgumentError
+
+    from app.errors import SlateError
+    from sync.server.db import make_engine
+
+    try:
+        return make_engine(url)
+    except (ArgumentError, ValueError) as exc:
+        raise SlateError(f"--database-url {url!r} is not a database URL ({exc})") from None
+    except ModuleNotFoundError:
+        raise SlateError(
+            f"--database-url {url!r}: Slate's server runs on SQLite (sqlite:///FILE) or "
+            "PostgreSQL (postgresql://USER@HOST/DB)"
+        ) from None
+
+
 def _fail(message: str) -> int:
     print(f"slate server: {message}", file=sys.stderr)
     return 1
@@ -101,9 +136,9 @@ def _fail(message: str) -> int:
 
 def _with_database(args: argparse.Namespace, work: Callable[[Session], T]) -> T:
     from sync.server import migrate
-    from sync.server.db import make_engine, make_session_factory
+    from sync.server.db import make_session_factory
 
-    engine = make_engine(database_url(args))
+    engine = _engine_or_explain(database_url(args))
     try:
         migrate.upgrade(engine)
         with make_session_factory(engine)() as session:
@@ -244,6 +279,7 @@ def _serve(args: argparse.Namespace) -> int:
     from sync.server.db import display_url
 
     url = database_url(args)
+    _engine_or_explain(url).dispose()  # a clear message for a bad URL before anything starts
     try:
         application = create_app(url)
     except OperationalError as exc:

@@ -190,7 +190,7 @@ def test_sync_command_prints_its_figures(
     assert again["pushed"] == 0 and again["local_total"] == expected
     server.stop()
     offline = slate("sync", data_dir=data)
-    assert offline.returncode == 1
+    assert offline.returncode == 3
     assert json.loads(offline.stdout)["offline"] is True
 
 
