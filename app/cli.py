@@ -44,8 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     from app import commands as core_commands
+    from app.banks import commands as bank_commands
 
     core_commands.register(subparsers, common)
+    bank_commands.register(subparsers, common)
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         try:
             register = ep.load()
@@ -72,7 +74,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help()
         return 2
-    code = func(args)
+    from app.errors import SlateError
+
+    try:
+        code = func(args)
+    except SlateError as exc:
+        print(f"slate: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
     return int(code or 0)
 
 

@@ -1,4 +1,10 @@
-"""Numeric answers with an absolute tolerance; a decimal comma is accepted."""
+"""Numeric answers with an absolute tolerance; a decimal comma is accepted.
+
+A key is either `{"answer": x, "tolerance": t}` (course quizzes) or, from imported banks,
+`{"answers": [...]}` where each accepted answer is `{"answer": x, "tolerance": t, "credit": c}`
+or a range `{"min": a, "max": b, "credit": c}`; the best matching credit wins (GIFT's
+`{#=2006:1 =%50%2006:3}` and `{#1..5}`).
+"""
 
 from __future__ import annotations
 
@@ -23,11 +29,30 @@ def parse_number(text: Any) -> float | None:
     return float(cleaned.replace(",", "."))
 
 
+def _slack(*values: float) -> float:
+    # A hair of slack so that 0.1 + 0.2 style float error never fails an exact answer.
+    return 1e-9 * max(1.0, *(abs(v) for v in values))
+
+
+def _within(value: float, answer: float, tolerance: float) -> bool:
+    return abs(value - answer) <= abs(tolerance) + _slack(answer)
+
+
+def _accepted_credit(accepted: dict[str, Any], value: float) -> float:
+    if "min" in accepted:
+        low, high = float(accepted["min"]), float(accepted["max"])
+        hit = low - _slack(low) <= value <= high + _slack(high)
+    else:
+        hit = _within(value, float(accepted["answer"]), float(accepted.get("tolerance", 0.0)))
+    return float(accepted.get("credit", 1.0)) if hit else 0.0
+
+
 def grade_numeric(key: dict[str, Any], response: Any) -> float:
     value = parse_number(response)
     if value is None:
         return 0.0
+    if "answers" in key:
+        best = max((_accepted_credit(a, value) for a in key["answers"]), default=0.0)
+        return max(0.0, min(1.0, best))
     answer = float(key["answer"])
-    tolerance = abs(float(key.get("tolerance", 0.0)))
-    # A hair of slack so that 0.1 + 0.2 style float error never fails an exact answer.
-    return 1.0 if abs(value - answer) <= tolerance + 1e-9 * max(1.0, abs(answer)) else 0.0
+    return 1.0 if _within(value, answer, float(key.get("tolerance", 0.0))) else 0.0

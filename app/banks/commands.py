@@ -1,0 +1,127 @@
+"""`slate bank import FILE [--course ID] [--dry-run] [--json]` and `slate bank list`.
+
+Heavy modules are imported inside the handlers so that `slate --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+FORMAT_CHOICES = ("gift", "aiken", "qti")
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    bank = subparsers.add_parser(
+        "bank", parents=[common], help="import question banks (GIFT, Aiken, QTI)"
+    )
+    bank_sub = bank.add_subparsers(dest="bank_command", required=True, metavar="ACTION")
+    imp = bank_sub.add_parser(
+        "import",
+        parents=[common],
+        help="import a question bank file",
+        description="Import a Moodle GIFT, Aiken or IMS QTI 2.x file (item, test, "
+        "imsmanifest.xml or a .zip package) as a question bank.",
+    )
+    imp.add_argument("path", type=Path, metavar="FILE")
+    imp.add_argument("--course", metavar="ID", help="link the bank to this course")
+    imp.add_argument("--dry-run", action="store_true", help="read and report only; store nothing")
+    imp.add_argument("--json", action="store_true", help="print the result as JSON")
+    imp.add_argument(
+        "--format", choices=FORMAT_CHOICES, help="skip detection (by extension and content)"
+    )
+    imp.set_defaults(func=cmd_bank_import)
+    lst = bank_sub.add_parser("list", parents=[common], help="list stored question banks")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=cmd_bank_list)
+
+
+def cmd_bank_import(args: argparse.Namespace) -> int:
+    from app.banks.importer import read_bank
+    from app.banks.model import BankImportError
+    from app.banks.store import BankStoreError, save_bank
+    from app.commands import fail, open_store
+    from app.db.models import Course
+    from app.db.store import StoreError
+
+    try:
+        bank = read_bank(args.path, args.format)
+    except BankImportError as exc:
+        return fail(f"bank not imported: {exc}")
+    bank_id: int | None = None
+    if not args.dry_run or args.course:
+        try:
+            store = open_store(args, lock=not args.dry_run)
+        except StoreError as exc:
+            return fail(str(exc))
+        try:
+            if args.dry_run:
+                with store.read() as session:
+                    if session.get(Course, args.course) is None:
+                        return fail(
+                            f"bank not imported: {args.path.name}: no course with id "
+                            f"{args.course!r} in this store"
+                        )
+            else:
+                bank_id = save_bank(store, bank, course_id=args.course, name=args.path.stem)
+        except BankStoreError as exc:
+            return fail(f"bank not imported: {args.path.name}: {exc}")
+        finally:
+            store.close()
+    summary = bank.summary()
+    if args.json:
+        if bank_id is not None:
+            summary["bank_id"] = bank_id
+        print(json.dumps(summary, ensure_ascii=False))
+        return 0
+    kinds = ", ".join(f"{n} {kind}" for kind, n in summary["kinds"].items()) or "none"
+    verb = "Would import" if args.dry_run else "Imported"
+    print(f"{verb} {summary['questions']} questions from {bank.source_name} ({kinds}).")
+    if bank_id is not None:
+        print(f"Bank id: {bank_id}")
+    for warning in bank.warnings:
+        print(f"warning: {bank.source_name}: {warning}", file=sys.stderr)
+    return 0
+
+
+def cmd_bank_list(args: argparse.Namespace) -> int:
+    from app.banks.store import list_banks
+    from app.commands import fail, open_store
+    from app.db.store import StoreError
+
+    try:
+        store = open_store(args, lock=False)
+    except StoreError as exc:
+        return fail(str(exc))
+    try:
+        with store.read() as session:
+            banks = list_banks(session)
+    finally:
+        store.close()
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "bank_id": b.bank_id,
+                        "name": b.name,
+                        "source": b.source_name,
+                        "format": b.format,
+                        "course_id": b.course_id,
+                        "questions": b.questions,
+                        "warnings": b.warnings,
+                        "imported_at": b.imported_at.isoformat(),
+                    }
+                    for b in banks
+                ],
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for b in banks:
+            course = b.course_id or "-"
+            print(f"{b.bank_id}\t{b.format}\t{b.questions}\t{course}\t{b.name}")
+    return 0
