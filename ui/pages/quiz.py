@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -40,7 +41,9 @@ def format_response(response: object) -> str:
     return str(response)
 
 
-def result_html(result: AttemptResult, option_text: dict[str, dict[str, str]]) -> str:
+def result_html(
+    result: AttemptResult, option_text: dict[str, dict[str, str]], math_cache: Path | None = None
+) -> str:
     verdict = "Passed" if result.passed else "Not passed yet"
     parts = [
         f"<h2>Score: {round(result.score * 100)}% — {verdict}</h2>",
@@ -61,12 +64,13 @@ def result_html(result: AttemptResult, option_text: dict[str, dict[str, str]]) -
         mark = "✓" if q.correct else ("½" if q.earned > 0 else "✗")
         parts.append(
             f"<h3>{mark} Question {number} ({q.earned:g}/{q.points:g})</h3>"
-            f"{render_lesson_html(q.prompt_md)}"
+            f"{render_lesson_html(q.prompt_md, math_cache=math_cache)}"
             f"<p><b>Your answer:</b> {html.escape(shown)}<br>"
             f"<b>Correct answer:</b> {html.escape(q.correct_answer)}</p>"
         )
         if q.feedback:
-            parts.append(f"<blockquote>{render_lesson_html(q.feedback)}</blockquote>")
+            feedback = render_lesson_html(q.feedback, math_cache=math_cache)
+            parts.append(f"<blockquote>{feedback}</blockquote>")
     return "\n".join(parts)
 
 
@@ -77,6 +81,8 @@ class QuizRunner(QWidget):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
+        # Formulas are drawn once and cached beside the store (app.lessons.math).
+        self.math_cache = ctx.store.data_dir / "cache" / "math"
         self.view: AttemptView | None = None
         self.index = 0
         self.answer: AnswerWidget | None = None
@@ -198,7 +204,7 @@ class QuizRunner(QWidget):
         self.counter.setText(
             f"Question {self.index + 1} of {count}  ·  {question.points:g} point(s)"
         )
-        self.prompt.setHtml(render_lesson_html(question.prompt_md))
+        self.prompt.setHtml(render_lesson_html(question.prompt_md, math_cache=self.math_cache))
         if self.answer is not None:
             self.answer.changed.disconnect()
             self.answer_holder.removeWidget(self.answer)
@@ -280,7 +286,7 @@ class QuizRunner(QWidget):
         title, option_text = self.ctx.read(options)
         self.result = result
         self.title.setText(f"<h2>{html.escape(title)}</h2>")
-        self.result_view.setHtml(result_html(result, option_text))
+        self.result_view.setHtml(result_html(result, option_text, self.math_cache))
         self.stack.setCurrentIndex(1)
 
     def _retry(self) -> None:
