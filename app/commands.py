@@ -17,10 +17,17 @@ def fail(message: str, code: int = 1) -> int:
 
 
 def open_store(args: argparse.Namespace, *, lock: bool = True):
-    """The store chosen by --data-dir / SLATE_DATA_DIR; raises StoreError with a clear message."""
-    from app.db.store import Store
+    """The store chosen by --data-dir / SLATE_DATA_DIR; raises a SlateError with a clear message.
 
-    return Store.open(resolve_data_dir(getattr(args, "data_dir", None)), lock=lock)
+    Without `lock` (read-only commands) the store must already exist: a mistyped folder is
+    reported instead of silently becoming a new, empty store.
+    """
+    from app.db.store import DB_FILENAME, Store, StoreError
+
+    data_dir = resolve_data_dir(getattr(args, "data_dir", None), create=lock)
+    if not lock and not (data_dir / DB_FILENAME).exists():
+        raise StoreError(f"there is no Slate store in {data_dir}")
+    return Store.open(data_dir, lock=lock)
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -30,6 +37,15 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     imp.add_argument("path", type=Path, help="a course folder or .zip (see docs/course-format.md)")
     imp.add_argument("--json", action="store_true", help="print the result as JSON")
     imp.set_defaults(func=cmd_course_import)
+    exp = course_sub.add_parser(
+        "export", parents=[common], help="write a stored course as a package (folder or .zip)"
+    )
+    exp.add_argument("course_id", metavar="ID", help="the course's id (see 'slate course list')")
+    exp.add_argument(
+        "path", metavar="PATH", type=Path, help="a new folder, or a file ending in .zip"
+    )
+    exp.add_argument("--json", action="store_true", help="print the result as JSON")
+    exp.set_defaults(func=cmd_course_export)
     lst = course_sub.add_parser("list", parents=[common], help="list stored courses")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=cmd_course_list)
@@ -51,6 +67,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     check = db_sub.add_parser("check", parents=[common], help="PRAGMA integrity_check")
     check.set_defaults(func=cmd_db_check)
+
+    search = subparsers.add_parser(
+        "search", parents=[common], help="search lessons, video transcripts and quiz questions"
+    )
+    search.add_argument("query", nargs="?", help="words to find; the last one may be a prefix")
+    search.add_argument("--course", metavar="ID", help="only this course")
+    search.add_argument("--limit", type=int, default=20, help="at most this many hits (20)")
+    search.add_argument("--json", action="store_true", help="print the hits as JSON")
+    search.add_argument("--rebuild", action="store_true", help="rebuild the whole search index")
+    search.set_defaults(func=cmd_search)
 
 
 def cmd_course_import(args: argparse.Namespace) -> int:
@@ -104,6 +130,51 @@ def cmd_course_import(args: argparse.Namespace) -> int:
         print(
             f"{verb[result.status]} {result.title} ({result.course_id} {result.version}): "
             f"{result.items} items, {result.questions} questions"
+        )
+    return 0
+
+
+def cmd_course_export(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from app.courses.exporter import CourseExportError, export_course
+    from app.db.store import StoreError
+
+    try:
+        # Export only reads: it may run while the app has the store open.
+        store = open_store(args, lock=False)
+    except StoreError as exc:
+        return fail(str(exc))
+    bar = tqdm(total=0, unit="B", unit_scale=True, desc="Exporting", file=sys.stderr, disable=None)
+
+    def progress(done: int, total: int, what: str) -> None:
+        bar.total = total
+        bar.n = done
+        bar.set_postfix_str(what[-40:], refresh=False)
+        bar.refresh()
+
+    try:
+        result = export_course(store, args.course_id, args.path, progress=progress)
+    except CourseExportError as exc:
+        return fail(f"course not exported: {exc}")
+    finally:
+        bar.close()
+        store.close()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "course_id": result.course_id,
+                    "version": result.version,
+                    "path": str(result.path),
+                    "files": result.files,
+                    "bytes": result.bytes,
+                }
+            )
+        )
+    else:
+        print(
+            f"Exported {result.course_id} {result.version} to {result.path}: {result.files} files"
         )
     return 0
 
@@ -195,10 +266,58 @@ def cmd_db_check(args: argparse.Namespace) -> int:
 
     from app.db.store import DB_FILENAME
 
-    path = resolve_data_dir(getattr(args, "data_dir", None)) / DB_FILENAME
+    path = resolve_data_dir(getattr(args, "data_dir", None), create=False) / DB_FILENAME
     if not path.exists():
         return fail(f"{path}: no store here")
     with sqlite3.connect(path) as conn:
         rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
     print("\n".join(rows))
     return 0 if rows == ["ok"] else 1
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    import dataclasses
+    import html
+    import re
+
+    from app.db.models import Course
+    from app.db.store import StoreError
+    from app.search import ensure_index, rebuild_index, search
+
+    if not args.rebuild and args.query is None:
+        return fail("give words to search for, or --rebuild")
+    try:
+        # A search only reads (the index is built once if missing), so it may run beside the app.
+        store = open_store(args, lock=args.rebuild)
+    except StoreError as exc:
+        return fail(str(exc))
+    passages: int | None = None
+    try:
+        with store.write() as session:
+            if args.rebuild:
+                passages = rebuild_index(session, store.media_dir)
+            else:
+                ensure_index(session, store.media_dir)
+            if args.course and session.get(Course, args.course) is None:
+                return fail(f"no course {args.course!r} in this store (see 'slate course list')")
+            hits = search(session, args.query or "", course_id=args.course, limit=args.limit)
+    finally:
+        store.close()
+    if args.json:
+        out: dict[str, Any] = {"query": args.query, "hits": [dataclasses.asdict(h) for h in hits]}
+        if passages is not None:
+            out["passages"] = passages
+        print(json.dumps(out))
+        return 0
+    if passages is not None:
+        print(f"Rebuilt the search index: {passages} passages.")
+    bold = ("\033[1m", "\033[0m") if sys.stdout.isatty() else ("", "")
+    for hit in hits:
+        at = f" at {int(hit.time_s) // 60}:{int(hit.time_s) % 60:02d}" if hit.time_s else ""
+        anchor = f"#{hit.anchor}" if hit.anchor else ""
+        snippet = re.sub(r"</?b>", lambda m: bold[m.group() == "</b>"], hit.snippet)
+        print(f"{hit.kind}\t{hit.course_id}/{hit.item_id}{anchor}{at}\t{hit.title}")
+        print("    " + " ".join(html.unescape(snippet).split()))
+    if args.query is not None and not hits:
+        print("No matches.", file=sys.stderr)
+    return 0

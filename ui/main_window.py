@@ -10,11 +10,14 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
     QProgressDialog,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
+    QToolBar,
     QWidget,
 )
 
@@ -33,6 +36,8 @@ from ui.sync_worker import SyncStatus, SyncWorker
 from ui.workers import TaskThread
 
 if TYPE_CHECKING:
+    from app.search import SearchHit
+    from ui.pages.search import SearchPage
     from ui.pages.video import VideoPlayerPage
 
 
@@ -102,7 +107,9 @@ class MainWindow(QMainWindow):
         switch.triggered.connect(self.switch_profile)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
-        for action in (self.import_action, switch, quit_action):
+        self.bank_action = QAction("Import question &bank…", self)
+        self.bank_action.triggered.connect(self.open_bank_import)
+        for action in (self.import_action, self.bank_action, switch, quit_action):
             file_menu.addAction(action)
         go = self.menuBar().addMenu("&Go")
         home = QAction("My &courses", self, shortcut=QKeySequence("Ctrl+H"))
@@ -136,6 +143,68 @@ class MainWindow(QMainWindow):
         self.ctx.profile_changed.connect(
             lambda p: self.profile_label.setText(f"Learner: <b>{p.display_name}</b>" if p else "")
         )
+        self._build_search(bar)
+
+    def _build_search(self, bar: QToolBar) -> None:
+        """The search box at the right of the toolbar, and the results page it fills."""
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        self.search_box = QLineEdit()
+        self.search_box.setPlaceholderText("Search lessons, videos, questions…")
+        self.search_box.setAccessibleName("Search")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.setMinimumWidth(260)
+        self.search_box.returnPressed.connect(self.run_search)
+        bar.addWidget(self.search_box)
+        find = QAction("Search", self, shortcut=QKeySequence(QKeySequence.StandardKey.Find))
+        find.triggered.connect(self.focus_search)
+        self.addAction(find)
+
+    @property
+    def search_page(self) -> SearchPage:
+        # Created on first use, like the video page: it keeps the search code out of start-up.
+        page: SearchPage | None = getattr(self, "_search_page", None)
+        if page is None:
+            from ui.pages.search import SearchPage
+
+            page = self._search_page = SearchPage(self.ctx)
+            page.hit_opened.connect(self.open_hit)
+            self.stack.addWidget(page)
+        return page
+
+    def focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def run_search(self) -> None:
+        query = self.search_box.text()
+        if self.ctx.profile is None:
+            self.statusBar().showMessage("Choose a learner first, then search.", 5000)
+            return
+        if not query.strip():
+            return
+        self.search_page.run(query)
+        self._show(self.search_page)
+
+    def open_hit(self, hit: SearchHit) -> None:
+        """Open a search hit at its place: a lesson at its heading, a video at its time."""
+        # So that "Back to course" leads to the hit's course.
+        self.outline.show_course(hit.course_id)
+        if hit.kind == "lesson":
+            # The reader opens a folded box that holds the anchor; then the heading is put at
+            # the top with the cursor on it, where a keyboard user expects to be.
+            self.lesson.show_lesson(hit.course_id, hit.item_id, anchor=hit.anchor or "")
+            self._show(self.lesson)
+            if hit.anchor:
+                from ui.pages.search import scroll_to_heading
+
+                scroll_to_heading(self.lesson.browser, hit.anchor)
+        elif hit.kind in ("transcript", "notes"):
+            self.video.show_video(hit.course_id, hit.item_id, start_s=hit.time_s)
+            self._show(self.video)
+        else:
+            self.open_item(hit.course_id, hit.item_id)
 
     # -- navigation --------------------------------------------------------------------------
     def _show(self, page: QWidget) -> None:
@@ -197,7 +266,41 @@ class MainWindow(QMainWindow):
             self.quiz.show_quiz(course_id, item_id)
             self._show(self.quiz)
         else:
-            QMessageBox.information(self, "Slate", "Documents open in the system viewer.")
+            self.open_document(course_id, item_id)
+
+    def open_document(self, course_id: str, item_id: str) -> None:
+        """Documents (PDF and the like) open in the computer's own viewer; opening one is the
+        only signal there is, so it counts as done."""
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        from app.courses.catalog import stored_file
+        from app.learning import complete_lesson
+        from app.learning import open_item as record_open
+
+        def locate(session):
+            item = get_item(session, course_id, item_id)
+            if item.media_sha256 is None:
+                return None
+            return stored_file(session, self.ctx.media_dir, item.media_sha256)
+
+        path = self.ctx.read(locate)
+        if path is None or not path.exists():
+            QMessageBox.warning(self, "Slate", "This document is missing from this computer.")
+            return
+
+        def done(session):
+            record_open(session, self.ctx.user_id, course_id, item_id)
+            complete_lesson(session, self.ctx.user_id, course_id, item_id)
+
+        self.ctx.record(done)
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            QMessageBox.information(
+                self,
+                "Open the document",
+                f"This computer has no viewer set up for it. The file is here:\n{path}",
+            )
+        self.outline.refresh()
 
     # -- importing ---------------------------------------------------------------------------
     def ask_import(self) -> None:
@@ -241,6 +344,13 @@ class MainWindow(QMainWindow):
         task.start()
         return task
 
+    def open_bank_import(self) -> None:
+        from ui.bank_import_dialog import BankImportDialog  # on first use: keeps start-up fast
+
+        dialog = BankImportDialog(self.ctx, self)
+        dialog.imported.connect(lambda _id: self.statusBar().showMessage("Bank imported.", 8000))
+        dialog.open()
+
     # -- sync --------------------------------------------------------------------------------
     def _on_events_recorded(self) -> None:
         self._refresh_pending()
@@ -262,6 +372,7 @@ class MainWindow(QMainWindow):
         if remember:
             self.last_sync_status = status
         self.sync_label.setText(status.describe())
+        self.sync_label.setToolTip(status.message)
 
     def sync_now(self) -> None:
         self.sync_worker.request_sync()
@@ -278,6 +389,8 @@ class MainWindow(QMainWindow):
         if self._video is not None:
             self._video.leave()
         self.sync_worker.stop()
+        if getattr(self, "_search_page", None) is not None:
+            self.search_page.shutdown()
         for task in list(self._imports):
             task.wait()
 

@@ -1,7 +1,9 @@
 """Importing a course package into a store, atomically and with progress.
 
-Phase 1 reads and validates the whole package without touching the store. Phase 2 copies media
-into the content-addressed folder (streamed, hashed). Phase 3 writes every row in ONE transaction.
+Phase 1 reads and validates the whole package without touching the store: subtitles are parsed
+(SRT converted to WebVTT) and every video or audio file is probed (app.media_probe), so a file the
+player could not show is refused here. Phase 2 copies media and thumbnails into the
+content-addressed folder (streamed, hashed). Phase 3 writes every row in ONE transaction.
 If anything fails, the transaction is rolled back and media files this import created are
 removed, so the store is exactly as before.
 """
@@ -9,7 +11,9 @@ removed, so the store is exactly as before.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,10 +37,20 @@ from app.db.models import (
 )
 from app.db.store import Store
 from app.lessons import local_references
+from app.media_probe import MediaProbe, MediaProbeError, probe_media
 from app.media_store import StoredMedia, store_stream
-from app.subtitles import SubtitleError, parse_vtt
+from app.search import index_course
+from app.subtitles import (
+    Chapter,
+    SubtitleError,
+    SubtitleFile,
+    chapters_from_cues,
+    chapters_problem,
+    read_subtitles,
+)
 
-# progress(done, total, what): units are bytes of media plus one per item.
+# progress(done, total, what): units are bytes of videos probed and of media copied, plus one
+# per item.
 ProgressCallback = Callable[[int, int, str], None]
 
 
@@ -53,6 +67,9 @@ class _ItemPlan:
     media_path: str | None = None
     subtitle_paths: list[tuple[str, str, str]] = field(default_factory=list)
     quiz: QuizFile | None = None
+    chapters: list[Chapter] = field(default_factory=list)
+    # Where the chapters came from, for errors: (file, JSON path prefix).
+    chapters_source: tuple[str, str] = (MANIFEST, "")
 
 
 @dataclass
@@ -60,6 +77,10 @@ class _Plan:
     manifest: CourseManifest
     items: list[_ItemPlan]
     media_paths: list[str]
+    # SRT subtitles converted to WebVTT: stored path (".vtt") -> the WebVTT bytes to store.
+    converted: dict[str, bytes] = field(default_factory=dict)
+    probes: dict[str, MediaProbe] = field(default_factory=dict)
+    thumbnails: dict[str, StoredMedia] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -79,6 +100,7 @@ def read_package(reader: PackageReader) -> _Plan:
     manifest: CourseManifest = reader.read_model(MANIFEST, CourseManifest)
     media: list[str] = []
     items: list[_ItemPlan] = []
+    converted: dict[str, bytes] = {}
 
     def need(path: str, where: str, referenced_by: str = MANIFEST) -> str:
         return reader.require(path, referenced_by=referenced_by, where=where)
@@ -102,16 +124,86 @@ def read_package(reader: PackageReader) -> _Plan:
                     plan.source_path = need(spec.notes, f"{where}.notes")
                     plan.body_md = reader.read_text(plan.source_path, limit=MAX_LESSON_BYTES)
                     media += _lesson_assets(reader, plan.source_path, plan.body_md)
+                if spec.chapters:
+                    plan.chapters = [Chapter(c.title, c.start_s) for c in spec.chapters]
+                    plan.chapters_source = (MANIFEST, f"{where}: ")
                 for s_index, sub in enumerate(spec.subtitles):
                     sub_path = need(sub.file, f"{where}.subtitles[{s_index}].file")
-                    try:
-                        parse_vtt(reader.read_text(sub_path, limit=MAX_LESSON_BYTES), name=sub_path)
-                    except SubtitleError as exc:
-                        raise PackageError(sub_path, str(exc).split(": ", 1)[-1]) from None
-                    plan.subtitle_paths.append((sub.language, sub.label, sub_path))
-                    media.append(sub_path)
+                    track = _read_subtitles(reader, sub_path)
+                    if sub.kind == "chapters":
+                        # Kept as items.chapters only: the track is not a subtitle language.
+                        plan.chapters = chapters_from_cues(track.cues)
+                        plan.chapters_source = (sub_path, "")
+                        continue
+                    stored_path = sub_path
+                    if track.converted:
+                        stored_path = _converted_path(reader, sub_path)
+                        converted[stored_path] = track.vtt_text.encode("utf-8")
+                    plan.subtitle_paths.append((sub.language, sub.label, stored_path))
+                    media.append(stored_path)
             items.append(plan)
-    return _Plan(manifest, items, list(dict.fromkeys(media)))
+    return _Plan(manifest, items, list(dict.fromkeys(media)), converted)
+
+
+def _read_subtitles(reader: PackageReader, path: str) -> SubtitleFile:
+    try:
+        return read_subtitles(reader.read_bytes(path, limit=MAX_LESSON_BYTES), name=path)
+    except SubtitleError as exc:
+        raise PackageError(path, str(exc).removeprefix(f"{path}: ")) from None
+
+
+def _converted_path(reader: PackageReader, srt_path: str) -> str:
+    """Where an SRT file's WebVTT conversion is recorded: `x.srt` -> `x.vtt` (or `x.srt.vtt`
+    when the package has its own `x.vtt`), so an export writes WebVTT under a .vtt name."""
+    for candidate in (srt_path.rsplit(".", 1)[0] + ".vtt", srt_path + ".vtt"):
+        if not reader.has(candidate):
+            return candidate
+    raise PackageError(srt_path, "cannot be converted to WebVTT: both .vtt names are taken")
+
+
+def _probe_videos(
+    reader: PackageReader, plan: _Plan, paths: list[str], advance: Callable[[int, str], None]
+) -> None:
+    """Refuse a video the player could not show, and chapters that do not fit in it."""
+    for path in paths:
+        advance(0, f"Checking {path}")
+        with _local_copy(reader, path) as local:
+            try:
+                plan.probes[path] = probe_media(local)
+            except MediaProbeError as exc:
+                raise PackageError(path, str(exc)) from None
+        advance(reader.size(path), f"Checked {path}")
+    for item in plan.items:
+        probe = plan.probes.get(item.media_path or "")
+        duration = probe.duration_s if probe else item.spec.duration_s
+        problem = chapters_problem(item.chapters, duration)
+        if problem:
+            file, prefix = item.chapters_source
+            raise PackageError(file, prefix + problem)
+
+
+@contextmanager
+def _local_copy(reader: PackageReader, path: str) -> Iterator[Path]:
+    """OpenCV opens files by name: a folder package's own file, or a zip member copied out."""
+    if reader.source.is_dir():
+        yield reader.source / path
+        return
+    with tempfile.TemporaryDirectory(prefix="slate-probe-") as tmp:
+        local = Path(tmp) / f"media{Path(path).suffix}"
+        with local.open("wb") as out:
+            for chunk in reader.iter_chunks(path):
+                out.write(chunk)
+        yield local
+
+
+def _media_size(reader: PackageReader, plan: _Plan, path: str) -> int:
+    converted = plan.converted.get(path)
+    return len(converted) if converted is not None else reader.size(path)
+
+
+def _media_chunks(reader: PackageReader, plan: _Plan, path: str) -> Iterable[bytes]:
+    converted = plan.converted.get(path)
+    return [converted] if converted is not None else reader.iter_chunks(path)
 
 
 def _lesson_assets(reader: PackageReader, lesson_path: str, body: str) -> list[str]:
@@ -137,7 +229,16 @@ def import_course(
                 existing = session.get(Course, manifest.id)
                 if existing is not None and existing.version == manifest.version:
                     return _result(manifest, plan, "unchanged", 0)
-            total = sum(reader.size(p) for p in plan.media_paths) + len(plan.items)
+            probe_paths = list(
+                dict.fromkeys(
+                    p.media_path for p in plan.items if p.spec.kind == "video" and p.media_path
+                )
+            )
+            total = (
+                sum(reader.size(p) for p in probe_paths)
+                + sum(_media_size(reader, plan, p) for p in plan.media_paths)
+                + len(plan.items)
+            )
             done = 0
 
             def advance(n: int, what: str) -> None:
@@ -146,19 +247,27 @@ def import_course(
                 report(done, total, what)
 
             report(0, total, "Checking package")
+            _probe_videos(reader, plan, probe_paths, advance)
             stored: dict[str, StoredMedia] = {}
             try:
                 for path in plan.media_paths:
                     stored[path] = store_stream(
                         store.media_dir,
-                        reader.iter_chunks(path),
+                        _media_chunks(reader, plan, path),
                         path,
                         on_bytes=functools.partial(_copying, advance, path),
                     )
+                for path, probe in plan.probes.items():
+                    if probe.thumbnail_jpeg:
+                        plan.thumbnails[path] = store_stream(
+                            store.media_dir, [probe.thumbnail_jpeg], "thumbnail.jpg"
+                        )
                 with store.write() as session:
                     status = _write_course(session, plan, stored, lambda w: advance(1, w))
+                    # In the same transaction: a failed import leaves the search index as it was.
+                    index_course(session, store.media_dir, manifest.id)
             except BaseException:
-                for media in stored.values():
+                for media in [*stored.values(), *plan.thumbnails.values()]:
                     if media.created:
                         media.path.unlink(missing_ok=True)
                 raise
@@ -198,9 +307,16 @@ def _write_course(
     step: Callable[[str], None],
 ) -> str:
     manifest = plan.manifest
-    for media in stored.values():
-        if session.get(Media, media.sha256) is None:
-            session.add(Media(sha256=media.sha256, size=media.size, mime=media.mime, ext=media.ext))
+    rows: dict[str, Media] = {}
+    for media in [*stored.values(), *plan.thumbnails.values()]:
+        row = rows.get(media.sha256) or session.get(Media, media.sha256)
+        if row is None:
+            row = Media(sha256=media.sha256, size=media.size, mime=media.mime, ext=media.ext)
+            session.add(row)
+        rows[media.sha256] = row
+    for path, probe in plan.probes.items():
+        thumbnail = plan.thumbnails.get(path)
+        _record_probe(rows[stored[path].sha256], probe, thumbnail.sha256 if thumbnail else None)
     course = session.get(Course, manifest.id)
     status = "updated" if course else "imported"
     fields: dict[str, Any] = dict(
@@ -260,7 +376,9 @@ def _write_course(
         item.body_md = item_plan.body_md
         item.source_path = item_plan.source_path or spec.file
         item.media_sha256 = stored[item_plan.media_path].sha256 if item_plan.media_path else None
-        item.duration_s = spec.duration_s
+        item_probe = plan.probes.get(item_plan.media_path or "")
+        item.duration_s = item_probe.duration_s if item_probe else spec.duration_s
+        item.chapters = [c.as_json() for c in item_plan.chapters]
         item.subtitles = [
             SubtitleTrack(language=lang, label=label, sha256=stored[path].sha256)
             for lang, label, path in item_plan.subtitle_paths
@@ -270,6 +388,13 @@ def _write_course(
             _write_assessment(session, item, item_plan.quiz)
         step(f"Stored {spec.title}")
     return status
+
+
+def _record_probe(row: Media, probe: MediaProbe, thumbnail_sha256: str | None) -> None:
+    row.duration_s = probe.duration_s
+    row.width, row.height, row.fps = probe.width, probe.height, probe.fps
+    row.codec = probe.codec[:32] or None
+    row.thumbnail_sha256 = thumbnail_sha256
 
 
 def _write_assessment(session: Session, item: Item, quiz: QuizFile) -> None:

@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.subtitles import Chapter, chapters_problem
+
 FORMAT_V1 = "slate-course/1"
 
 StableId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
@@ -20,6 +22,19 @@ class SubtitleRef(_Model):
     language: str = Field(min_length=1, max_length=35)
     label: str = Field(min_length=1, max_length=120)
     file: PackagePath
+    # "chapters": a WebVTT track whose cues are the video's chapters, not shown as subtitles.
+    kind: Literal["subtitles", "captions", "chapters"] = "subtitles"
+
+
+class ChapterSpec(_Model):
+    """A chapter of a video: a title the learner can click to jump to its start."""
+
+    title: str = Field(min_length=1, max_length=300, description="The chapter title.")
+    start_s: float = Field(
+        ge=0,
+        description="Where the chapter starts, in seconds from the start of the video; each "
+        "chapter starts later than the one before and within the video.",
+    )
 
 
 class ItemSpec(_Model):
@@ -30,11 +45,26 @@ class ItemSpec(_Model):
     subtitles: list[SubtitleRef] = Field(default_factory=list)
     notes: PackagePath | None = None
     duration_s: float | None = Field(default=None, gt=0)
+    chapters: list[ChapterSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _only_videos_have_subtitles(self) -> ItemSpec:
-        if self.kind != "video" and (self.subtitles or self.notes):
-            raise ValueError("only video items may have 'subtitles' or 'notes'")
+        if self.kind != "video" and (self.subtitles or self.notes or self.chapters):
+            raise ValueError("only video items may have 'subtitles', 'notes' or 'chapters'")
+        return self
+
+    @model_validator(mode="after")
+    def _chapters_in_order(self) -> ItemSpec:
+        tracks = [s for s in self.subtitles if s.kind == "chapters"]
+        if len(tracks) > 1:
+            raise ValueError('at most one subtitle entry may have "kind": "chapters"')
+        if tracks and self.chapters:
+            raise ValueError("give 'chapters' in the manifest or as a chapters track, not both")
+        # Order only: whether they fit in the video is checked against the probed duration.
+        chapters = [Chapter(c.title, c.start_s) for c in self.chapters]
+        problem = chapters_problem(chapters, None)
+        if problem:
+            raise ValueError(problem)
         return self
 
 

@@ -3,9 +3,15 @@
 Only stretches that actually played count as watched: a seek starts a new stretch, so jumping to
 the end does not complete a video. Stretches are saved as `progressed` events on pause, seek,
 end, leaving the page, and every half minute of playing.
+
+Beside the video, tabs hold the transcript (the cues of the chosen language, following playback
+and searchable), the chapters, and the notes; clicking a cue or a chapter seeks there.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QRect, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
@@ -15,17 +21,23 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSlider,
+    QSplitter,
+    QTabWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from app.courses.catalog import get_item, stored_file
+from app.db.models import Media
 from app.learning import open_item, record_video_progress, resume_position
 from app.lessons import render_lesson_html
-from app.subtitles import CueTrack, parse_vtt
+from app.subtitles import Chapter, CueTrack, parse_vtt
 from ui.context import AppContext
+from ui.pages.transcript import ChapterList, TranscriptPanel
 
 SPEEDS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 FLUSH_EVERY_S = 30.0
@@ -87,6 +99,8 @@ class VideoCanvas(QWidget):
         self.sink = QVideoSink(self)
         self.sink.videoFrameChanged.connect(self._on_frame)
         self.image = QImage()
+        # The thumbnail made at import, shown until the first frame arrives.
+        self.poster = QImage()
         self.frames_shown = 0
 
     def _on_frame(self, frame: QVideoFrame) -> None:
@@ -103,13 +117,28 @@ class VideoCanvas(QWidget):
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#000"))
-        if not self.image.isNull():
-            size = self.image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        image = self.image if not self.image.isNull() else self.poster
+        if not image.isNull():
+            size = image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
             target = QRect(0, 0, size.width(), size.height())
             target.moveCenter(self.rect().center())
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(target, self.image)
+            painter.drawImage(target, image)
         painter.end()
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """What the page reads from the store for one video."""
+
+    title: str
+    path: Path | None
+    poster: Path | None
+    tracks: list[tuple[str, CueTrack]]
+    notes: str
+    chapters: list[Chapter]
+    position: float
+    duration_s: float
 
 
 class VideoPlayerPage(QWidget):
@@ -123,6 +152,7 @@ class VideoPlayerPage(QWidget):
         self.duration_s = 0.0
         self.tracks: list[tuple[str, CueTrack]] = []
         self.cues: CueTrack | None = None
+        self.chapters: list[Chapter] = []
         self.tracker = WatchTracker()
         self._resume_ms = 0
 
@@ -130,7 +160,8 @@ class VideoPlayerPage(QWidget):
         self.audio = QAudioOutput(self)
         self.player.setAudioOutput(self.audio)
         self.video = VideoCanvas()
-        self.video.setMinimumHeight(240)
+        self.video.setMinimumHeight(200)
+        self.video.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.video.setAccessibleName("Video")
         self.player.setVideoSink(self.video.sink)
 
@@ -163,11 +194,21 @@ class VideoPlayerPage(QWidget):
         self.subtitle_choice.currentIndexChanged.connect(self._choose_track)
         self.notes = QTextBrowser()
         self.notes.setAccessibleName("Notes")
-        self.notes.setMaximumHeight(160)
+        self.transcript = TranscriptPanel()
+        self.transcript.seek_requested.connect(self.seek_ms)
+        self.chapter_list = ChapterList()
+        self.chapter_list.seek_requested.connect(self.seek_ms)
+        self.side = QTabWidget()
+        self.side.setAccessibleName("Transcript, chapters and notes")
+        self.side.setMinimumWidth(260)
+        self.side.addTab(self.transcript, "Transcript")
+        self.side.addTab(self.chapter_list, "Chapters")
+        self.side.addTab(self.notes, "Notes")
         self.error = QLabel()
         self.error.setStyleSheet("color: #b00020")
-        back_button = QPushButton("← Back to course")
-        back_button.clicked.connect(self.back)
+        self.error.setWordWrap(True)
+        self.back_button = QPushButton("← Back to course")
+        self.back_button.clicked.connect(self.back)
 
         controls = QHBoxLayout()
         controls.addWidget(self.play_button)
@@ -177,14 +218,26 @@ class VideoPlayerPage(QWidget):
         controls.addWidget(self.speed)
         controls.addWidget(QLabel("Subtitles"))
         controls.addWidget(self.subtitle_choice)
+        player_column = QWidget()
+        column = QVBoxLayout(player_column)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.video, 1)
+        column.addWidget(self.caption)
+        column.addLayout(controls)
+        column.addWidget(self.error)
+        # Side by side, so the video keeps its height on a 1366x768 screen; the learner can
+        # move the divider.
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(player_column)
+        self.splitter.addWidget(self.side)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([1000, 360])  # a readable transcript width from the start
+        self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
-        layout.addWidget(self.video, 1)
-        layout.addWidget(self.caption)
-        layout.addLayout(controls)
-        layout.addWidget(self.error)
-        layout.addWidget(self.notes)
-        layout.addWidget(back_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.back_button, 0, Qt.AlignmentFlag.AlignLeft)
 
         self.player.positionChanged.connect(self._on_position)
         self.player.durationChanged.connect(self._on_duration)
@@ -193,14 +246,21 @@ class VideoPlayerPage(QWidget):
         self.player.errorOccurred.connect(lambda _e, msg: self.error.setText(f"Cannot play: {msg}"))
 
     # -- loading -----------------------------------------------------------------------------
-    def show_video(self, course_id: str, item_id: str) -> None:
+    def show_video(self, course_id: str, item_id: str, start_s: float | None = None) -> None:
+        """Load a video; it starts at `start_s` if given (a search hit), else where it was left."""
         self.leave()
         self.course_id, self.item_id = course_id, item_id
         media_dir = self.ctx.media_dir
 
-        def load(session):
+        def load(session: Session) -> _Loaded:
             item = get_item(session, course_id, item_id)
             path = stored_file(session, media_dir, item.media_sha256) if item.media_sha256 else None
+            media = session.get(Media, item.media_sha256) if item.media_sha256 else None
+            poster = (
+                stored_file(session, media_dir, media.thumbnail_sha256)
+                if media is not None and media.thumbnail_sha256
+                else None
+            )
             tracks = []
             for sub in item.subtitles:
                 text = stored_file(session, media_dir, sub.sha256).read_text("utf-8-sig")
@@ -210,14 +270,26 @@ class VideoPlayerPage(QWidget):
                 if item.body_md
                 else ""
             )
+            chapters = [Chapter(str(c["title"]), float(c["start_s"])) for c in item.chapters or []]
             position = resume_position(session, self.ctx.user_id, course_id, item_id)
-            return item.title, path, tracks, notes, position, item.duration_s or 0.0
+            return _Loaded(
+                item.title, path, poster, tracks, notes, chapters, position, item.duration_s or 0.0
+            )
 
-        title, path, self.tracks, notes, position, self.duration_s = self.ctx.read(load)
+        loaded = self.ctx.read(load)
+        path, position = loaded.path, loaded.position
+        self.tracks, self.chapters, self.duration_s = (
+            loaded.tracks,
+            loaded.chapters,
+            loaded.duration_s,
+        )
         self.ctx.record(lambda s: open_item(s, self.ctx.user_id, course_id, item_id))
-        self.title.setText(f"<h2>{title}</h2>")
-        self.notes.setHtml(notes)
-        self.notes.setVisible(bool(notes))
+        self.title.setText(f"<h2>{loaded.title}</h2>")
+        self.notes.setHtml(loaded.notes)
+        self.chapter_list.set_chapters(self.chapters)
+        self.transcript.filter.clear()
+        self._show_side_tabs(bool(self.tracks), bool(self.chapters), bool(loaded.notes))
+        self.video.poster = QImage(str(loaded.poster)) if loaded.poster else QImage()
         self.error.clear()
         self.caption.clear()
         self.subtitle_choice.blockSignals(True)
@@ -230,15 +302,33 @@ class VideoPlayerPage(QWidget):
         self._choose_track()
         # Resume where the learner stopped, unless that was (nearly) the end.
         self._resume_ms = int(position * 1000) if 0 < position < max(self.duration_s - 3, 0) else 0
+        if start_s is not None:
+            self._resume_ms = int(start_s * 1000)
         self.video.clear()
         self.player.setSource(QUrl.fromLocalFile(str(path)) if path else QUrl())
         if path is None or not path.exists():
             self.error.setText("The video file is missing from this computer's store.")
 
+    def _show_side_tabs(self, transcript: bool, chapters: bool, notes: bool) -> None:
+        shown = {self.transcript: transcript, self.chapter_list: chapters, self.notes: notes}
+        for widget, visible in shown.items():
+            self.side.setTabVisible(self.side.indexOf(widget), visible)
+        self.side.setVisible(any(shown.values()))
+        first = next((w for w, visible in shown.items() if visible), None)
+        if first is not None:
+            self.side.setCurrentWidget(first)
+
     def _choose_track(self) -> None:
         index = self.subtitle_choice.currentData()
-        self.cues = self.tracks[index][1] if isinstance(index, int) and index >= 0 else None
+        chosen = isinstance(index, int) and index >= 0
+        self.cues = self.tracks[index][1] if chosen else None
+        # With captions off, the transcript still shows the first language.
+        transcript = (
+            self.cues if self.cues is not None else (self.tracks[0][1] if self.tracks else None)
+        )
+        self.transcript.set_cues(transcript.cues if transcript else [])
         self._show_caption(self.player.position())
+        self.transcript.follow(self.player.position())
 
     # -- controls ----------------------------------------------------------------------------
     def toggle_play(self) -> None:
@@ -288,6 +378,8 @@ class VideoPlayerPage(QWidget):
         playing = self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
         self.tracker.tick(ms / 1000, playing, self.player.playbackRate())
         self._show_caption(ms)
+        self.transcript.follow(ms)
+        self.chapter_list.follow(ms)
         if self.tracker.unsaved_seconds() >= FLUSH_EVERY_S:
             self.flush()
 
