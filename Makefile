@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run test bench bench-quick lint system-deps venv screenshot clean
+.PHONY: run test bench bench-quick lint schema system-deps venv screenshot clean
 
 run: system-deps $(STAMP)
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ] && [ -z "$$QT_QPA_PLATFORM" ]; then \
@@ -37,6 +37,10 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/run_all.py --quick
+
+# The JSON Schemas of course.json and quiz files, generated from app/courses/manifest.py.
+schema: $(STAMP)
+	$(BIN)/python -m app.courses.schema docs
 
 screenshot: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python docs/make_screenshot.py docs

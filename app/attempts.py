@@ -55,6 +55,8 @@ class QuestionResult:
     correct: bool
     feedback: str
     correct_answer: str
+    # The question was removed from the quiz by a newer course version after this attempt.
+    retired: bool = False
 
 
 @dataclass(frozen=True)
@@ -248,9 +250,12 @@ def review(session: Session, attempt_id: str) -> AttemptResult:
     attempt = session.get(Attempt, attempt_id)
     if attempt is None or attempt.status == AttemptStatus.IN_PROGRESS:
         raise AttemptError("Only a submitted attempt can be reviewed.")
-    item, questions = _questions(session, attempt.course_id, attempt.item_id)
-    assert item.assessment is not None
-    by_id = {q.question_id: q for q in questions}
+    item = get_item(session, attempt.course_id, attempt.item_id)
+    if item.assessment is None:
+        raise AttemptError(f"{item.title!r} is not a quiz")
+    # Every question the attempt showed, also those a newer course version has retired since:
+    # the learner's answers to them stay part of the record.
+    by_id = {q.question_id: q for q in item.assessment.questions}
     answers = {a.question_id: a for a in attempt.answers}
     results = []
     for qid in attempt.question_order:
@@ -272,6 +277,7 @@ def review(session: Session, attempt_id: str) -> AttemptResult:
                 correct,
                 "\n\n".join(f for f in (fb, option_fb) if f),
                 describe_answer(q),
+                q.retired,
             )
         )
     return AttemptResult(
