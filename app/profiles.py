@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from dataclasses import dataclass
 
@@ -25,19 +26,28 @@ class Profile:
 
 
 def create_profile(session: Session, display_name: str, role: Role = Role.STUDENT) -> Profile:
-    name = " ".join(display_name.split())
+    name = clean_name(display_name)
     if not name:
         raise ProfileError("A name is needed.")
     if len(name) > MAX_NAME:
         raise ProfileError(f"A name can have at most {MAX_NAME} characters.")
     # Case-insensitive: "amina" and "Amina" on one shared laptop would be picked by mistake.
     taken = session.scalars(select(User.display_name).where(User.archived_at.is_(None)))
-    if any(other.casefold() == name.casefold() for other in taken):
-        raise ProfileError(f"There is already a profile called {name!r} on this computer.")
+    clash = next((other for other in taken if other.casefold() == name.casefold()), None)
+    if clash is not None:
+        raise ProfileError(f"There is already a profile called {clash!r} on this computer.")
     user = User(id=str(uuid.uuid4()), display_name=name, role=role)
     session.add(user)
     session.flush()
     return Profile(user.id, user.display_name, user.role)
+
+
+def clean_name(text: str) -> str:
+    """One canonical form of a typed name: NFC (so "é" typed two ways is one name), control
+    characters removed (they would garble lists and terminals), spaces folded."""
+    composed = unicodedata.normalize("NFC", text)
+    visible = "".join(ch for ch in composed if unicodedata.category(ch)[0] != "C" or ch == " ")
+    return " ".join(visible.split())
 
 
 def list_profiles(session: Session, role: Role | None = None) -> list[Profile]:

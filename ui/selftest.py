@@ -96,7 +96,7 @@ class SelfTest:
 
         page = self.window.profiles
         self.window.switch_profile()
-        name = f"Self-test {time.strftime('%Y-%m-%d %H:%M:%S')}"
+        name = f"Slate self-test {time.strftime('%Y-%m-%d %H:%M:%S')}"
         page.name_edit.setText(name)
         page.add_button.click()
         item = page.list.currentItem()
@@ -111,12 +111,8 @@ class SelfTest:
         return name
 
     def open_course(self) -> str:
-        from PySide6.QtCore import Qt
-
         page = self.window.courses
-        for row in range(page.list.count()):
-            if page.list.item(row).data(Qt.ItemDataRole.UserRole) == self.course_id:
-                page.list.setCurrentRow(row)
+        page.select_course(self.course_id)
         page.open_button.click()
         outline = self.window.outline
         if self.window.stack.currentWidget() is not outline:
@@ -266,7 +262,23 @@ class SelfTest:
             self.skip("learning steps", "no course to learn from")
         if self.server:
             self.run_step("sync", self.sync)
+        self.retire_profile()
         return self.steps
+
+    def retire_profile(self) -> None:
+        """Archive the self-test learner so that it never shows in a real store's picker; its
+        events stay, like every event (they are history, and may already be on the server)."""
+        from datetime import UTC, datetime
+
+        from app.db.models import User
+
+        if self.ctx.profile is None:
+            return
+        user_id = self.ctx.profile.id
+        with self.ctx.write() as session:
+            user = session.get(User, user_id)
+            if user is not None:
+                user.archived_at = datetime.now(UTC)
 
 
 def _is_blank(image: Any) -> bool:

@@ -199,3 +199,24 @@ def test_a_store_made_at_revision_0001_upgrades_with_its_data(
         assert import_course(store, demo_dir).status == "imported"
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("  Amina   Njeri ", "Amina Njeri"), ("ctrl\x07\x1b[31mred", "ctrl[31mred"),
+     ("Zoe\u0301", "Zoé"), ("Ле́на", "Ле́на")],
+)
+def test_profile_names_are_cleaned(store: Store, typed: str, stored: str) -> None:
+    from app.profiles import create_profile
+
+    with store.write() as s:
+        assert create_profile(s, typed).display_name == stored
+
+
+def test_the_same_name_typed_another_way_is_one_profile(store: Store) -> None:
+    from app.profiles import ProfileError, create_profile
+
+    with store.write() as s:
+        create_profile(s, "zoé")
+    with pytest.raises(ProfileError, match="'zoé'"), store.write() as s:
+        create_profile(s, "ZOE\u0301")

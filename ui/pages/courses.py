@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QHeaderView,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -24,11 +25,15 @@ class CourseListPage(QWidget):
         super().__init__()
         self.ctx = ctx
         self.heading = QLabel()
-        self.list = QListWidget()
+        # One column per fact rather than one wrapped text: titles in any script keep their
+        # progress visible, and a screen reader reads each column with its header.
+        self.list = QTreeWidget()
+        self.list.setRootIsDecorated(False)
+        self.list.setHeaderLabels(["Course", "Level", "Steps done", "Progress"])
         self.list.setAccessibleName("Courses")
-        self.list.setWordWrap(True)
+        self.list.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.list.itemActivated.connect(
-            lambda item: self.opened.emit(item.data(Qt.ItemDataRole.UserRole))
+            lambda item, _col: self.opened.emit(item.data(0, Qt.ItemDataRole.UserRole))
         )
         self.empty = QLabel("No courses yet. Import a course package to begin.")
         self.open_button = QPushButton("Open course")
@@ -49,21 +54,32 @@ class CourseListPage(QWidget):
         self.courses = self.ctx.read(lambda s: list_courses(s, self.ctx.user_id))
         self.list.clear()
         for course in self.courses:
-            pct = round(course.progress * 100)
-            text = (
-                f"{course.title}\n{course.level}  ·  {course.items_completed} of "
-                f"{course.items_total} steps done  ·  {pct}%"
+            item = QTreeWidgetItem(
+                [
+                    course.title,
+                    course.level,
+                    f"{course.items_completed} of {course.items_total}",
+                    f"{round(course.progress * 100)}%",
+                ]
             )
-            item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, course.id)
-            item.setToolTip(course.description)
-            self.list.addItem(item)
+            item.setData(0, Qt.ItemDataRole.UserRole, course.id)
+            item.setToolTip(0, course.description)
+            self.list.addTopLevelItem(item)
+        for column in (1, 2, 3):
+            self.list.resizeColumnToContents(column)
         self.empty.setVisible(not self.courses)
-        if self.courses:
-            self.list.setCurrentRow(0)
+        first = self.list.topLevelItem(0)
+        if first is not None:
+            self.list.setCurrentItem(first)
         self.open_button.setEnabled(bool(self.courses))
+
+    def select_course(self, course_id: str) -> None:
+        for row in range(self.list.topLevelItemCount()):
+            item = self.list.topLevelItem(row)
+            if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == course_id:
+                self.list.setCurrentItem(item)
 
     def _open_selected(self) -> None:
         item = self.list.currentItem()
         if item is not None:
-            self.opened.emit(item.data(Qt.ItemDataRole.UserRole))
+            self.opened.emit(item.data(0, Qt.ItemDataRole.UserRole))
