@@ -126,7 +126,12 @@ def cmd_course_import(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data))
     else:
-        verb = {"imported": "Imported", "updated": "Updated", "unchanged": "Already up to date:"}
+        verb = {
+            "imported": "Imported",
+            "updated": "Updated",
+            "unchanged": "Already stored (same version; to update a course, raise its "
+            "'version' in course.json):",
+        }
         print(
             f"{verb[result.status]} {result.title} ({result.course_id} {result.version}): "
             f"{result.items} items, {result.questions} questions"

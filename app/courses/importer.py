@@ -117,6 +117,8 @@ def read_package(reader: PackageReader) -> _Plan:
             elif spec.kind == "quiz":
                 plan.quiz = reader.read_model(file, QuizFile)
             else:
+                if reader.size(file) == 0:
+                    raise PackageError(file, "the file is empty")
                 plan.media_path = file
                 media.append(file)
             if spec.kind == "video":
@@ -206,6 +208,18 @@ def _media_chunks(reader: PackageReader, plan: _Plan, path: str) -> Iterable[byt
     return [converted] if converted is not None else reader.iter_chunks(path)
 
 
+def is_older(candidate: str, stored: str) -> bool:
+    """True when both labels are dotted numbers (1.2, v2.0.1) and `candidate` is lower.
+    Labels that are not numbers cannot be ordered, so they never count as older."""
+
+    def parts(label: str) -> tuple[int, ...] | None:
+        pieces = label.strip().lstrip("vV").split(".")
+        return tuple(int(p) for p in pieces) if all(p.isdigit() for p in pieces) else None
+
+    a, b = parts(candidate), parts(stored)
+    return a is not None and b is not None and a < b
+
+
 def _lesson_assets(reader: PackageReader, lesson_path: str, body: str) -> list[str]:
     images, links = local_references(body, lesson_path)
     for path in sorted(images | links):
@@ -229,6 +243,12 @@ def import_course(
                 existing = session.get(Course, manifest.id)
                 if existing is not None and existing.version == manifest.version:
                     return _result(manifest, plan, "unchanged", 0)
+                if existing is not None and is_older(manifest.version, existing.version):
+                    raise PackageError(
+                        MANIFEST,
+                        f"version {manifest.version} is older than the version already stored "
+                        f"({existing.version}); Slate does not go back to an older version",
+                    )
             probe_paths = list(
                 dict.fromkeys(
                     p.media_path for p in plan.items if p.spec.kind == "video" and p.media_path

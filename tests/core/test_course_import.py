@@ -245,3 +245,22 @@ def test_failed_write_leaves_no_new_media(store: Store, package: Path) -> None:
     before = snapshot(store)
     assert_refused(store, package, "could not write to the store", "disk is full")
     assert snapshot(store) == before
+
+
+def test_an_older_version_is_refused(store: Store, package: Path) -> None:
+    edit_manifest(package, lambda m: m.update(version="2.0"))
+    import_course(store, package)
+    edit_manifest(package, lambda m: m.update(version="1.9.9"))
+    assert_refused(store, package, "course.json", "older than the version already stored (2.0)")
+
+
+def test_an_empty_document_is_refused(store: Store, package: Path) -> None:
+    (package / "media" / "handout.pdf").write_bytes(b"")
+
+    def add_document(m: dict) -> None:
+        m["modules"][0]["items"].append(
+            {"id": "handout", "title": "Handout", "kind": "document", "file": "media/handout.pdf"}
+        )
+
+    edit_manifest(package, add_document)
+    assert_refused(store, package, "media/handout.pdf", "empty")
