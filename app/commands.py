@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,31 +80,27 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     search.set_defaults(func=cmd_search)
 
 
-def cmd_course_import(args: argparse.Namespace) -> int:
+def progress_bar(desc: str) -> tuple[Any, Callable[[int, int, str], None]]:
+    """A byte progress bar on stderr (hidden when stderr is not a terminal) and the callback
+    that app/ tasks report to."""
     from tqdm import tqdm
 
-    from app.courses.importer import CourseImportError, import_course
-    from app.db.store import StoreError
-
-    try:
-        store = open_store(args)
-    except StoreError as exc:
-        return fail(str(exc))
-    bar = tqdm(
-        total=0,
-        unit="B",
-        unit_scale=True,
-        desc="Importing",
-        file=sys.stderr,
-        disable=None,
-        leave=False,
-    )
+    bar = tqdm(total=0, unit="B", unit_scale=True, desc=desc, file=sys.stderr, disable=None)
 
     def progress(done: int, total: int, what: str) -> None:
         bar.total = total
         bar.n = done
         bar.set_postfix_str(what[-40:], refresh=False)
         bar.refresh()
+
+    return bar, progress
+
+
+def cmd_course_import(args: argparse.Namespace) -> int:
+    from app.courses.importer import CourseImportError, import_course
+
+    store = open_store(args)
+    bar, progress = progress_bar("Importing")
 
     try:
         result = import_course(store, args.path, progress=progress)
@@ -140,23 +137,11 @@ def cmd_course_import(args: argparse.Namespace) -> int:
 
 
 def cmd_course_export(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from app.courses.exporter import CourseExportError, export_course
-    from app.db.store import StoreError
 
-    try:
-        # Export only reads: it may run while the app has the store open.
-        store = open_store(args, lock=False)
-    except StoreError as exc:
-        return fail(str(exc))
-    bar = tqdm(total=0, unit="B", unit_scale=True, desc="Exporting", file=sys.stderr, disable=None)
-
-    def progress(done: int, total: int, what: str) -> None:
-        bar.total = total
-        bar.n = done
-        bar.set_postfix_str(what[-40:], refresh=False)
-        bar.refresh()
+    # Export only reads: it may run while the app has the store open.
+    store = open_store(args, lock=False)
+    bar, progress = progress_bar("Exporting")
 
     try:
         result = export_course(store, args.course_id, args.path, progress=progress)
@@ -186,12 +171,8 @@ def cmd_course_export(args: argparse.Namespace) -> int:
 
 def cmd_course_list(args: argparse.Namespace) -> int:
     from app.courses.catalog import list_courses
-    from app.db.store import StoreError
 
-    try:
-        store = open_store(args, lock=False)
-    except StoreError as exc:
-        return fail(str(exc))
+    store = open_store(args, lock=False)
     try:
         with store.read() as session:
             courses = list_courses(session)
@@ -220,13 +201,9 @@ def cmd_course_list(args: argparse.Namespace) -> int:
 
 def cmd_profile_add(args: argparse.Namespace) -> int:
     from app.db.models import Role
-    from app.db.store import StoreError
     from app.profiles import ProfileError, create_profile
 
-    try:
-        store = open_store(args)
-    except StoreError as exc:
-        return fail(str(exc))
+    store = open_store(args)
     try:
         with store.write() as session:
             profile = create_profile(session, args.name, Role(args.role))
@@ -242,13 +219,9 @@ def cmd_profile_add(args: argparse.Namespace) -> int:
 
 
 def cmd_profile_list(args: argparse.Namespace) -> int:
-    from app.db.store import StoreError
     from app.profiles import list_profiles
 
-    try:
-        store = open_store(args, lock=False)
-    except StoreError as exc:
-        return fail(str(exc))
+    store = open_store(args, lock=False)
     try:
         with store.read() as session:
             profiles = list_profiles(session)
@@ -286,16 +259,12 @@ def cmd_search(args: argparse.Namespace) -> int:
     import re
 
     from app.db.models import Course
-    from app.db.store import StoreError
     from app.search import ensure_index, rebuild_index, search
 
     if not args.rebuild and args.query is None:
         return fail("give words to search for, or --rebuild")
-    try:
-        # A search only reads (the index is built once if missing), so it may run beside the app.
-        store = open_store(args, lock=args.rebuild)
-    except StoreError as exc:
-        return fail(str(exc))
+    # A search only reads (the index is built once if missing), so it may run beside the app.
+    store = open_store(args, lock=args.rebuild)
     passages: int | None = None
     try:
         with store.write() as session:

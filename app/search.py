@@ -29,19 +29,12 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.anchors.index import slugify, unique_slug
-from mdit_py_plugins.container import container_plugin
-from mdit_py_plugins.dollarmath import dollarmath_plugin
-from mdit_py_plugins.footnote import footnote_plugin
-from mdit_py_plugins.front_matter import front_matter_plugin
-from mdit_py_plugins.tasklists import tasklists_plugin
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -459,20 +452,11 @@ def transcript_passages(cues: Iterable[Cue]) -> Iterator[tuple[str, float, list[
         yield " ".join(parts), start, cue_map
 
 
-@lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
-    # The lesson renderer's dialect (CommonMark, tables, footnotes, task lists, front matter,
-    # `$` math, `:::` containers) with the same heading ids (mdit-py-plugins' anchors, all
-    # levels), so an indexed anchor names the heading the reader shows.
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    md.enable(["table", "strikethrough"])
-    md.use(front_matter_plugin)
-    md.use(footnote_plugin)
-    md.use(tasklists_plugin)
-    md.use(anchors_plugin, min_level=1, max_level=6)
-    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
-    md.use(container_plugin, "block", validate=lambda params, *_: bool(params.split()))
-    return md
+    # The reader's own parser, so an indexed anchor is exactly the id of the heading it shows.
+    from app.lessons.parser import lesson_parser
+
+    return lesson_parser()
 
 
 def lesson_sections(markdown: str) -> list[Section]:
@@ -497,12 +481,12 @@ def lesson_sections(markdown: str) -> list[Section]:
     while index < len(tokens):
         token = tokens[index]
         index += 1
-        if token.type == "container_block_open":
-            name = token.info.split()[0] if token.info.split() else ""
+        if token.type.startswith("container_") and token.type.endswith("_open"):
+            name = token.type.removeprefix("container_").removesuffix("_open")
             if hidden or name in _HIDDEN_CONTAINERS:
                 hidden += 1
             continue
-        if token.type == "container_block_close":
+        if token.type.startswith("container_") and token.type.endswith("_close"):
             hidden = max(hidden - 1, 0)
             continue
         if hidden:
@@ -545,7 +529,7 @@ def markdown_text(markdown: str) -> str:
 def _inline_text(children: list[Token]) -> str:
     out: list[str] = []
     for child in children:
-        if child.type in ("text", "code_inline"):
+        if child.type in ("text", "code_inline", "kbd"):
             out.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             out.append(" ")

@@ -45,7 +45,6 @@ def cmd_bank_import(args: argparse.Namespace) -> int:
     from app.banks.store import BankStoreError, save_bank
     from app.commands import fail, open_store
     from app.db.models import Course
-    from app.db.store import StoreError
 
     try:
         bank = read_bank(args.path, args.format)
@@ -53,10 +52,7 @@ def cmd_bank_import(args: argparse.Namespace) -> int:
         return fail(f"bank not imported: {exc}")
     bank_id: int | None = None
     if not args.dry_run or args.course:
-        try:
-            store = open_store(args, lock=not args.dry_run)
-        except StoreError as exc:
-            return fail(str(exc))
+        store = open_store(args, lock=not args.dry_run)
         try:
             if args.dry_run:
                 with store.read() as session:
@@ -89,13 +85,9 @@ def cmd_bank_import(args: argparse.Namespace) -> int:
 
 def cmd_bank_list(args: argparse.Namespace) -> int:
     from app.banks.store import list_banks
-    from app.commands import fail, open_store
-    from app.db.store import StoreError
+    from app.commands import open_store
 
-    try:
-        store = open_store(args, lock=False)
-    except StoreError as exc:
-        return fail(str(exc))
+    store = open_store(args, lock=False)
     try:
         with store.read() as session:
             banks = list_banks(session)
