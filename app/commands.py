@@ -74,10 +74,22 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     search.add_argument("query", nargs="?", help="words to find; the last one may be a prefix")
     search.add_argument("--course", metavar="ID", help="only this course")
-    search.add_argument("--limit", type=int, default=20, help="at most this many hits (20)")
+    search.add_argument(
+        "--limit", type=_hit_limit, default=20, help="at most this many hits (1 to 1000; 20)"
+    )
     search.add_argument("--json", action="store_true", help="print the hits as JSON")
     search.add_argument("--rebuild", action="store_true", help="rebuild the whole search index")
     search.set_defaults(func=cmd_search)
+
+
+def _hit_limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"{value} is not between 1 and 1000")
+    return value
 
 
 def progress_bar(desc: str) -> tuple[Any, Callable[[int, int, str], None]]:

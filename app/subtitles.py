@@ -138,6 +138,7 @@ def _parse_srt(text: str, *, name: str) -> Any:
 
     text = _normalise(text).lstrip("\n")
     timing_lines = _timing_lines(text, _SRT_TIMINGS, name)
+    _check_srt_blocks(text, name)
     try:
         vtt = webvtt.from_buffer(io.StringIO(text), format="srt")
     except (MalformedFileError, MalformedCaptionError) as exc:
@@ -164,6 +165,52 @@ def _timing_lines(text: str, pattern: re.Pattern[str], name: str) -> list[int]:
             if number < len(lines) and lines[number].strip():
                 found.append(number)
     return found
+
+
+_SRT_TIMES = re.compile(
+    r"\s*(\d+):(\d{1,2}):(\d{1,2})[,.](\d+)\s*-->\s*(\d+):(\d{1,2}):(\d{1,2})[,.](\d+)"
+)
+
+
+def _check_srt_blocks(text: str, name: str) -> None:
+    """Every block between blank lines must be a cue: an optional number, then its times.
+
+    webvtt-py splits SubRip only at cue-times lines, so a block it cannot read (a mistyped
+    arrow, a stray paragraph) would silently become part of the cue before it."""
+    lines = text.split("\n")
+    start = 0
+    while start < len(lines):
+        if not lines[start].strip():
+            start += 1
+            continue
+        end = start
+        while end < len(lines) and lines[end].strip():
+            end += 1
+        head = [line for line in lines[start : min(end, start + 2)]]
+        timing = next((i for i, line in enumerate(head) if "-->" in line), None)
+        arrow = next((i for i, line in enumerate(head) if "->" in line), None)
+        if timing is None and arrow is not None:
+            raise SubtitleError(
+                f"{name}: line {start + arrow + 1}: cannot read the cue times "
+                f"{head[arrow].strip()[:80]!r} (they look like '00:00:01,000 --> 00:00:02,000')"
+            )
+        if timing is None or (timing == 1 and not head[0].strip().isdigit()):
+            raise SubtitleError(
+                f"{name}: line {start + 1}: this block has no cue times "
+                f"({lines[start].strip()[:60]!r}); each cue is a number, a line "
+                "'00:00:01,000 --> 00:00:02,000' and its text, with a blank line between cues"
+            )
+        number = start + timing + 1
+        times = _SRT_TIMES.match(lines[start + timing])
+        if times is not None:
+            h1, m1, s1, f1, h2, m2, s2, f2 = times.groups()
+            if max(int(m1), int(s1), int(m2), int(s2)) > 59:
+                raise SubtitleError(f"{name}: line {number}: minutes and seconds go up to 59")
+            begin = int(h1) * 3600 + int(m1) * 60 + int(s1) + float("0." + f1)
+            finish = int(h2) * 3600 + int(m2) * 60 + int(s2) + float("0." + f2)
+            if finish < begin:
+                raise SubtitleError(f"{name}: line {number}: the cue ends before it starts")
+        start = end
 
 
 def _checked_cues(captions: list[Any], timing_lines: list[int], name: str) -> list[Cue]:

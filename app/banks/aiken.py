@@ -95,8 +95,11 @@ def parse_aiken(text: str, source_name: str) -> BankImport:
             pending = _Pending(number, [line])
     if pending is not None:
         unfinished(pending)
-    if not bank.questions and not bank.warnings:
-        raise BankImportError(source_name, "not an Aiken file: no questions found")
+    if not bank.questions:
+        # An Aiken file with no readable question is almost always another kind of file;
+        # storing an empty bank would only hide that.
+        first = f" ({bank.warnings[0]})" if bank.warnings else ""
+        raise BankImportError(source_name, f"not an Aiken file: no questions found{first}")
     assign_ids(bank, FORMAT)
     clip_fields(bank)
     return bank

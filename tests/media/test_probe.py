@@ -147,7 +147,7 @@ def test_truncated_video_in_a_new_version_leaves_the_old_one(
     store: Store, package: Path, demo_dir: Path
 ) -> None:
     import_course(store, demo_dir)
-    edit_manifest(package, lambda m: m.update(version="1.1.0"))
+    edit_manifest(package, lambda m: m.update(version=m["version"] + ".1"))
     cut_in_half(package / VIDEO)
     assert_refused(store, package, VIDEO, "truncated")
     with store.read() as s:
@@ -183,7 +183,7 @@ def test_the_av1_fixture_is_really_av1() -> None:
 
 def test_reimporting_the_same_video_stores_it_once(store: Store, package: Path) -> None:
     import_course(store, package)
-    edit_manifest(package, lambda m: m.update(version="1.1.0"))
+    edit_manifest(package, lambda m: m.update(version=m["version"] + ".1"))
     import_course(store, package)
     with store.read() as s:
         videos = s.scalars(select(Media).where(Media.ext == ".mp4")).all()
