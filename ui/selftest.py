@@ -34,13 +34,17 @@ class StepFailed(Exception):
 
 
 def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
-    from PySide6.QtTest import QTest
+    from PySide6.QtCore import QEventLoop, QTimer
 
     deadline = time.monotonic() + timeout_s
     while not condition():
         if time.monotonic() > deadline:
             raise StepFailed(f"timed out after {timeout_s:g} s waiting for {what}")
-        QTest.qWait(20)
+        # A real event loop, not QTest.qWait: qWait keeps the GIL while it waits, which
+        # starved the import thread (15 s instead of 0.3 s for the demo course).
+        loop = QEventLoop()
+        QTimer.singleShot(20, loop.quit)
+        loop.exec()
 
 
 class SelfTest:
