@@ -7,8 +7,8 @@ database, so the server can regrade raw responses with exactly the same code.
 Essays and descriptions are never auto-graded: `grade_response` raises `NotAutoGraded` for
 them rather than return a share that would look like a grade (an essay waits for a teacher; a
 description asks nothing). Callers that may meet them check `is_auto_graded(type)` first.
-Course quizzes cannot contain them today (app.courses.manifest allows only graded types), so
-`app.attempts.submit` never sees them.
+The same holds for the other manually graded types (app.assess.manual): file upload, drawing
+and code. Course quizzes may contain them, so callers that grade a whole attempt must skip them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from app.assess.blanks import grade_blanks
 from app.assess.choice import grade_multiple_choice, grade_single_choice, grade_true_false
+from app.assess.manual import MANUAL_TYPES
 from app.assess.matching import grade_matching
 from app.assess.numeric import grade_numeric
 from app.assess.ordering import grade_ordering
@@ -32,11 +34,12 @@ GRADERS: dict[str, Grader] = {
     "short_answer": grade_short_answer,
     "matching": grade_matching,
     "ordering": grade_ordering,
+    "fill_blanks": grade_blanks,
 }
 
 QUESTION_TYPES = tuple(GRADERS)
 # Question types that exist but are graded by a person (essay) or not at all (description).
-NOT_AUTO_GRADED = ("essay", "description")
+NOT_AUTO_GRADED = (*MANUAL_TYPES, "description")
 
 
 class UnknownQuestionType(ValueError):
@@ -44,7 +47,7 @@ class UnknownQuestionType(ValueError):
 
 
 class NotAutoGraded(ValueError):
-    """This question type has no automatic grade (an essay, a description)."""
+    """This question type has no automatic grade (an essay, an upload, a description)."""
 
 
 def is_auto_graded(question_type: str) -> bool:

@@ -1,4 +1,11 @@
-"""Single choice, multiple choice (all-or-nothing, per option or weighted) and true/false.
+"""Single choice, multiple choice (all-or-nothing, per option, right-minus-wrong or weighted)
+and true/false.
+
+Multiple-response scoring, chosen per question:
+- `all_or_nothing`: the points only for exactly the right set of options;
+- `per_option`: each option judged right (ticked and correct, or left and wrong) earns a share;
+- `right_minus_wrong`: each correct option ticked earns 1/(number correct), each wrong option
+  ticked costs 1/(number wrong); the total is floored at 0 (Moodle's "partial credit" rule).
 
 Weighted keys come from imported banks: GIFT `~%50%` answers, QTI `mapResponse` mappings.
 `weights` maps option ids to a share of the points (negative for a penalty); options not named
@@ -43,10 +50,20 @@ def grade_multiple_choice(key: dict[str, Any], response: Any) -> float:
         return _grade_weighted(key, chosen)
     if scoring == "all_or_nothing":
         return 1.0 if chosen == correct else 0.0
-    # per_option: each option judged right (ticked and correct, or left and wrong) earns a share.
     options = set(key.get("option_ids") or correct | chosen)
+    if scoring == "right_minus_wrong":
+        return _right_minus_wrong(chosen & options, correct, options - correct)
+    # per_option: each option judged right (ticked and correct, or left and wrong) earns a share.
     right = sum(1 for opt in options if (opt in chosen) == (opt in correct))
     return right / len(options) if options else 0.0
+
+
+def _right_minus_wrong(chosen: set[str], correct: set[str], wrong: set[str]) -> float:
+    if not correct:
+        return 0.0
+    gained = len(chosen & correct) / len(correct)
+    lost = len(chosen & wrong) / len(wrong) if wrong else 0.0
+    return _clamp(gained - lost)
 
 
 def _grade_weighted(key: dict[str, Any], chosen: set[str]) -> float:

@@ -25,6 +25,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.courses.manifest import FORMAT_V1, CourseManifest, QuizFile
+from app.courses.manifest import FORMAT_V1, CourseManifest, QuizFile, spec_fields_from_key
 from app.courses.package import (
     MANIFEST,
     MAX_ZIP_RATIO,
@@ -254,6 +255,14 @@ def _quiz_json(course_id: str, item: Item, path: str) -> bytes:
             "max_attempts": assessment.max_attempts,
             "shuffle_questions": assessment.shuffle_questions,
             "shuffle_options": assessment.shuffle_options,
+            "attempt_policy": assessment.attempt_policy,
+            "draw_count": assessment.draw_count,
+            "hint_penalty": assessment.hint_penalty,
+            "ask_confidence": assessment.ask_confidence,
+            "feedback_timing": assessment.feedback_timing,
+            "available_from": _iso(assessment.available_from),
+            "available_until": _iso(assessment.available_until),
+            "due_at": _iso(assessment.due_at),
         },
         "questions": [
             _question_spec(q)
@@ -262,6 +271,10 @@ def _quiz_json(course_id: str, item: Item, path: str) -> bytes:
         ],
     }
     return _dump(_validated(QuizFile, quiz, f"course {course_id!r}: {path}"))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
 
 
 def _question_spec(q: Question) -> dict[str, Any]:
@@ -281,16 +294,16 @@ def _question_spec(q: Question) -> dict[str, Any]:
         spec["answers"] = key["answers"]
         if key.get("case_sensitive"):
             spec["case_sensitive"] = True
-    else:
+    elif "answer" in key and "answers" not in key:
         spec["answer"] = key["answer"]
     if q.type == "multiple_choice":
         spec["scoring"] = key.get("scoring", "all_or_nothing")
     if q.type == "numeric":
-        if key.get("tolerance"):
+        if key.get("tolerance") and "answers" not in key:
             spec["tolerance"] = key["tolerance"]
         if key.get("unit"):
             spec["unit"] = key["unit"]
-    return spec
+    return spec | spec_fields_from_key(q.type, key)
 
 
 def _validated(model: type[BaseModel], data: dict[str, Any], what: str) -> BaseModel:

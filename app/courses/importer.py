@@ -430,6 +430,14 @@ def _write_assessment(session: Session, item: Item, quiz: QuizFile) -> None:
     assessment.max_attempts = settings.max_attempts
     assessment.shuffle_questions = settings.shuffle_questions
     assessment.shuffle_options = settings.shuffle_options
+    assessment.attempt_policy = settings.attempt_policy
+    assessment.draw_count = settings.draw_count
+    assessment.hint_penalty = settings.hint_penalty
+    assessment.ask_confidence = settings.ask_confidence
+    assessment.feedback_timing = settings.feedback_timing
+    assessment.available_from = settings.available_from
+    assessment.available_until = settings.available_until
+    assessment.due_at = settings.due_at
     session.flush()
     existing = {q.question_id: q for q in assessment.questions}
     for q in existing.values():
@@ -445,5 +453,9 @@ def _write_assessment(session: Session, item: Item, quiz: QuizFile) -> None:
         question.points = spec.points
         question.options = [o.model_dump() for o in spec.options]
         question.key = spec.grading_key()
+        # Hints travel in the key, where app.attempts.take_hint reads them.
+        hints = getattr(spec, "hints", None)
+        if hints:
+            question.key = question.key | {"hints": list(hints)}
         question.feedback = spec.feedback.model_dump()
         question.retired = False

@@ -109,17 +109,20 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     "QuestionSpec": {
         "": "A question. Which keys it needs depends on its type.",
         "id": "The question's stable id, unique within its quiz; answers refer to it. " + _ID,
-        "type": "single_choice, multiple_choice, true_false, numeric or short_answer.",
         "prompt": "The question text (Markdown).",
         "points": "The points the question is worth (default 1).",
         "feedback": "Feedback shown after submission.",
-        "options": "Choice questions only: the options, in the order they are shown.",
+        "options": "Choice questions: the options, in the order they are shown; matching: the "
+        "right-hand choices; ordering: the items, in the order they are first shown.",
         "answer": "single_choice: one option id; multiple_choice: a list of option ids; "
-        "true_false: true or false; numeric: a number.",
+        "true_false: true or false; numeric: a number; matching: an object mapping each stem id "
+        "to an option id; ordering: every option id, in the right order.",
         "answers": "short_answer only: the accepted answers.",
-        "scoring": "multiple_choice only: all_or_nothing (default) gives the points only when "
-        "every option is judged right; per_option gives an equal share for each option judged "
-        "right.",
+        "scoring": "multiple_choice: all_or_nothing (default) gives the points only when every "
+        "option is judged right; per_option gives an equal share for each option judged right; "
+        "right_minus_wrong gives a share per correct option ticked and takes one per wrong option "
+        "ticked (never below 0). matching and ordering: all_or_nothing (default) or per_item, an "
+        "equal share per stem matched or item in its place.",
         "tolerance": "numeric only: the absolute tolerance around the answer (default 0).",
         "unit": "numeric only: a unit shown beside the answer box.",
         "case_sensitive": "short_answer only: compare case too (default false).",
@@ -198,18 +201,63 @@ CONDITIONS: dict[str, list[dict[str, Any]]] = {
         },
         {
             "if": _type_is("numeric"),
-            "then": {"properties": {"answer": {"type": "number"}}, "required": ["answer"]},
+            "then": {
+                "anyOf": [
+                    {"properties": {"answer": {"type": "number"}}, "required": ["answer"]},
+                    {"properties": {"accepted": {"minItems": 1}}, "required": ["accepted"]},
+                ]
+            },
         },
         {
             "if": _type_is("short_answer"),
             "then": {
-                "properties": {"answers": {"type": "array", "minItems": 1}},
-                "required": ["answers"],
+                "anyOf": [
+                    {
+                        "properties": {"answers": {"type": "array", "minItems": 1}},
+                        "required": ["answers"],
+                    },
+                    {"properties": {"regex": {"type": "string"}}, "required": ["regex"]},
+                ]
             },
         },
         {
+            "if": _type_is("matching"),
+            "then": {
+                "properties": {
+                    "stems": {"minItems": 2},
+                    "options": _CHOICE_OPTIONS,
+                    "answer": {"type": "object"},
+                },
+                "required": ["stems", "options", "answer"],
+            },
+        },
+        {
+            "if": _type_is("ordering"),
+            "then": {
+                "properties": {"options": _CHOICE_OPTIONS, "answer": {"type": "array"}},
+                "required": ["options", "answer"],
+            },
+        },
+        {
+            "if": _type_is("fill_blanks"),
+            "then": {"properties": {"blanks": {"minItems": 1}}, "required": ["blanks"]},
+        },
+        {
             "if": {
-                "properties": {"type": {"enum": ["true_false", "numeric", "short_answer"]}},
+                "properties": {
+                    "type": {
+                        "enum": [
+                            "true_false",
+                            "numeric",
+                            "short_answer",
+                            "fill_blanks",
+                            "essay",
+                            "file_upload",
+                            "drawing",
+                            "code",
+                        ]
+                    }
+                },
                 "required": ["type"],
             },
             "then": {"properties": {"options": {"maxItems": 0}}},

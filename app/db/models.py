@@ -196,6 +196,21 @@ class Assessment(Base):
     max_attempts: Mapped[int | None] = mapped_column(Integer)
     shuffle_questions: Mapped[bool] = mapped_column(Boolean, default=False)
     shuffle_options: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Which submitted attempt is the learner's result: best, last or average (AttemptPolicy).
+    attempt_policy: Mapped[str] = mapped_column(String(16), default="best", server_default="best")
+    # Question pool: each attempt draws this many of the questions (all when None).
+    draw_count: Mapped[int | None] = mapped_column(Integer)
+    # Share of a question's points lost per hint used (0.25: each hint costs a quarter).
+    hint_penalty: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    # Whether the learner is asked how confident they are in each answer.
+    ask_confidence: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # When answers, scores and feedback are shown: immediate, after_submit or after_due.
+    feedback_timing: Mapped[str] = mapped_column(
+        String(16), default="after_submit", server_default="after_submit"
+    )
+    available_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    available_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     item: Mapped[Item] = relationship(back_populates="assessment")
     questions: Mapped[list[Question]] = relationship(
         back_populates="assessment", order_by="Question.position", cascade="all, delete-orphan"
@@ -278,6 +293,11 @@ class Attempt(Base):
     points: Mapped[float | None] = mapped_column(Float)
     max_points: Mapped[float | None] = mapped_column(Float)
     passed: Mapped[bool | None] = mapped_column(Boolean)
+    # Seconds the attempt has been open in Slate, counted with a monotonic clock (app.attempts):
+    # the wall clock is never used, so changing it cannot add or take away time.
+    elapsed_s: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    # Questions awaiting a teacher's grade (essays and the like) at submission.
+    ungraded_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan")
 
 
@@ -292,7 +312,13 @@ class Answer(Base):
     question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     response: Mapped[Any] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The earned share before any hint penalty is applied; None while a teacher has to grade it.
     score: Mapped[float | None] = mapped_column(Float)
+    hints_used: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The learner's confidence in this answer, 1 (guess) to 5 (sure), when the quiz asks.
+    confidence: Mapped[int | None] = mapped_column(Integer)
+    # Seconds spent on this question (monotonic, summed over visits).
+    time_spent_s: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 
 
 class Event(Base):

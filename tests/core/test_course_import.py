@@ -70,7 +70,20 @@ def test_demo_course_imports_completely(store: Store, demo_dir: Path) -> None:
         kinds = {i.kind.value for i in s.scalars(select(Item))}
         qtypes = {q.type for q in s.scalars(select(Question))}
     assert kinds == {"lesson", "video", "quiz"}
-    assert qtypes == {"single_choice", "multiple_choice", "true_false", "numeric", "short_answer"}
+    assert qtypes == {
+        "single_choice",
+        "multiple_choice",
+        "true_false",
+        "numeric",
+        "short_answer",
+        "matching",
+        "ordering",
+        "fill_blanks",
+        "essay",
+        "file_upload",
+        "drawing",
+        "code",
+    }
     # Media are stored content-addressed, under their sha256.
     for path in store.media_dir.rglob("*.mp4"):
         import hashlib
@@ -100,7 +113,7 @@ def test_new_version_keeps_progress_and_retires_removed_items(
         complete_lesson(s, learner, "demo.speed-distance-time", "lesson-units")
 
     def drop_last_lesson(m: dict) -> None:
-        m["version"] = "1.1.0"
+        m["version"] = "1.2.0"
         m["modules"][1]["items"] = [
             i for i in m["modules"][1]["items"] if i["id"] != "lesson-average-speed"
         ]
@@ -115,7 +128,7 @@ def test_new_version_keeps_progress_and_retires_removed_items(
         assert retired is not None and retired.retired
         prog = course_progress(s, learner, "demo.speed-distance-time")
     assert prog.items_completed == 1
-    assert prog.items_total == 5
+    assert prog.items_total == 6
 
 
 # -- broken and hostile packages: a clear error naming the file, and the store unchanged -------

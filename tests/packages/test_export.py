@@ -68,10 +68,11 @@ def test_export_is_a_valid_package_by_the_schema(demo_store: Store, tmp_path: Pa
     manifest = json.loads((out / "course.json").read_text())
     assert list(Draft202012Validator(course_schema).iter_errors(manifest)) == []
     quizzes = [i["file"] for m in manifest["modules"] for i in m["items"] if i["kind"] == "quiz"]
-    assert quizzes == ["quizzes/check.json"]
-    quiz = json.loads((out / quizzes[0]).read_text())
-    assert list(Draft202012Validator(quiz_schema).iter_errors(quiz)) == []
-    assert len(quiz["questions"]) == 14
+    assert quizzes == ["quizzes/check.json", "quizzes/practice.json"]
+    for path in quizzes:
+        quiz = json.loads((out / path).read_text())
+        assert list(Draft202012Validator(quiz_schema).iter_errors(quiz)) == [], path
+    assert len(json.loads((out / quizzes[0]).read_text())["questions"]) == 14
 
 
 def test_export_leaves_out_what_a_newer_version_retired(
@@ -80,7 +81,7 @@ def test_export_leaves_out_what_a_newer_version_retired(
     import_course(store, package)
 
     def drop_lesson(m: dict[str, Any]) -> None:
-        m["version"] = "1.1.0"
+        m["version"] = "1.2.0"
         m["modules"][1]["items"] = [
             i for i in m["modules"][1]["items"] if i["id"] != "lesson-distance-time-graphs"
         ]
@@ -94,12 +95,12 @@ def test_export_leaves_out_what_a_newer_version_retired(
     (package / "media" / "distance-time-graph.png").unlink()  # only that lesson showed it
     assert import_course(store, package).status == "updated"
 
-    out = export_course(store, COURSE, tmp_path / "v1.1.zip").path
+    out = export_course(store, COURSE, tmp_path / "v1.2.zip").path
     files = package_files(out)
     manifest = json.loads(files["course.json"])
-    assert manifest["version"] == "1.1.0"
+    assert manifest["version"] == "1.2.0"
     item_ids = [i["id"] for m in manifest["modules"] for i in m["items"]]
-    assert "lesson-distance-time-graphs" not in item_ids and len(item_ids) == 5
+    assert "lesson-distance-time-graphs" not in item_ids and len(item_ids) == 6
     assert "lessons/03-distance-time-graphs.md" not in files
     assert "media/distance-time-graph.png" not in files
     question_ids = [q["id"] for q in json.loads(files["quizzes/check.json"])["questions"]]
@@ -151,6 +152,30 @@ EVERY_TYPE: dict[str, dict[str, Any]] = {
     "true_false": {"answer": False, "feedback": {"incorrect": "It is false."}},
     "numeric": {"answer": 12.5, "tolerance": 0.25, "unit": "m/s"},
     "short_answer": {"answers": ["metre", "meter"], "case_sensitive": True},
+    "matching": {
+        "stems": [{"id": "s1", "text": "Speed"}, {"id": "s2", "text": "Time"}],
+        "options": [
+            {"id": "a", "text": "m/s"},
+            {"id": "b", "text": "s"},
+            {"id": "c", "text": "kg"},
+        ],
+        "answer": {"s1": "a", "s2": "b"},
+        "scoring": "per_item",
+    },
+    "ordering": {
+        "options": [{"id": "a", "text": "A"}, {"id": "b", "text": "B"}, {"id": "c", "text": "C"}],
+        "answer": ["c", "a", "b"],
+    },
+    "fill_blanks": {
+        "blanks": [
+            {"id": "d", "label": "distance", "answers": ["d"], "case_sensitive": True},
+            {"id": "t", "answers": [], "regex": "t(ime)?", "accent_insensitive": True},
+        ]
+    },
+    "essay": {"word_limit": 200},
+    "file_upload": {"max_bytes": 1048576, "accept": [".pdf", ".png"]},
+    "drawing": {},
+    "code": {"language": "python"},
 }
 
 
@@ -342,7 +367,7 @@ def test_cli_export_then_import(
     dest = tmp_path / "cli.zip"
     assert slate(["course", "export", COURSE, str(dest), "--data-dir", data_dir, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["course_id"] == COURSE and result["path"] == str(dest) and result["files"] == 11
+    assert result["course_id"] == COURSE and result["path"] == str(dest) and result["files"] == 12
     assert zipfile.is_zipfile(dest)
 
     assert slate(["course", "export", "nope", str(tmp_path / "x"), "--data-dir", data_dir]) == 1

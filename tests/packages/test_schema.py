@@ -134,7 +134,7 @@ QUESTION_CASES: list[tuple[str, dict[str, Any], bool]] = [
     ("unknown key", {"hint": "think"}, False),
     ("bad id", {"id": "-q"}, False),
     ("zero points", {"points": 0}, False),
-    ("unknown type", {"type": "essay"}, False),
+    ("unknown type", {"type": "hotspot"}, False),
 ]
 
 

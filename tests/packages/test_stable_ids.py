@@ -97,7 +97,7 @@ def test_updated_questions_keep_their_rows_and_answers(
     before_rows = question_rows(store)
     before_records = learner_records(store)
 
-    new_quiz_version(package, "1.1.0")
+    new_quiz_version(package, "1.2.0")
     assert import_course(store, package).status == "updated"
 
     after = question_rows(store)
@@ -108,12 +108,13 @@ def test_updated_questions_keep_their_rows_and_answers(
     pk, _retired, prompt = before_rows["q03-flat-line"]
     assert after["q03-flat-line"] == (pk, True, prompt)
     assert after["q15-new"][1] is False
-    assert sum(1 for _pk, retired, _p in after.values() if not retired) == 14
+    # 14 in this quiz, 13 in the demo's practice quiz.
+    assert sum(1 for _pk, retired, _p in after.values() if not retired) == 14 + 13
     # The learner's records are untouched.
     assert learner_records(store) == before_records
     with store.read() as s:
         attempt = s.get(Attempt, attempt_id)
-        assert attempt is not None and attempt.course_version == "1.0.0"
+        assert attempt is not None and attempt.course_version == "1.1.0"
 
 
 def test_retired_question_stays_in_the_review_of_an_old_attempt(
@@ -125,7 +126,7 @@ def test_retired_question_stays_in_the_review_of_an_old_attempt(
         before = review(s, attempt_id)
     assert len(before.questions) == 14
 
-    new_quiz_version(package, "1.1.0")
+    new_quiz_version(package, "1.2.0")
     import_course(store, package)
 
     with store.read() as s:
@@ -148,7 +149,7 @@ def test_retired_question_stays_in_the_review_of_an_old_attempt(
 
 def test_a_new_attempt_sees_the_new_version(store: Store, learner: str, package: Path) -> None:
     import_course(store, package)
-    new_quiz_version(package, "1.1.0")
+    new_quiz_version(package, "1.2.0")
     import_course(store, package)
     with store.write() as s:
         view = start_or_resume(s, learner, COURSE, QUIZ)
@@ -162,13 +163,13 @@ def test_a_question_put_back_is_the_same_question_again(
 ) -> None:
     import_course(store, package)
     original = question_rows(store)["q03-flat-line"]
-    new_quiz_version(package, "1.1.0")
+    new_quiz_version(package, "1.2.0")
     import_course(store, package)
     # Version 1.2.0 restores the original quiz, q03 included.
     (package / "quizzes" / "check.json").write_bytes(
         (demo_dir / "quizzes" / "check.json").read_bytes()
     )
-    edit_json(package / "course.json", lambda m: m.update(version="1.2.0"))
+    edit_json(package / "course.json", lambda m: m.update(version="1.3.0"))
     import_course(store, package)
     assert question_rows(store)["q03-flat-line"] == original
     assert question_rows(store)["q15-new"][1] is True
