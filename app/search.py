@@ -52,7 +52,7 @@ FTS = f"{DOCS}_fts"
 # Porter stemming over unicode61: "graphs" finds "graph", "cafe" finds "café".
 TOKENIZE = "porter unicode61 remove_diacritics 2"
 # Bump when the passages, columns or tokenizer change: a store with another version rebuilds.
-INDEX_VERSION = "2"
+INDEX_VERSION = "3"
 _VERSION_KEY = "search.index_version"
 
 # bm25 weights for (title, body): a word in a heading or item title counts more.
@@ -84,6 +84,7 @@ class SearchHit:
     anchor: str | None = None  # heading anchor in a lesson (None: the top)
     time_s: float | None = None  # where to start a video
     question_id: str | None = None
+    language: str | None = None  # the subtitle track a transcript hit came from
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def search(
     where = "AND d.course_id = :course" if course_id is not None else ""
     sql = f"""
         SELECT d.kind, d.course_id, d.course_title, d.item_id, d.item_title, d.heading,
-               d.anchor, d.time_s, d.question_id, d.cue_map,
+               d.anchor, d.time_s, d.question_id, d.cue_map, d.language,
                snippet({FTS}, 1, char(2), char(3), '…', {SNIPPET_TOKENS}) AS snip,
                CASE WHEN d.kind = 'transcript'
                     THEN highlight({FTS}, 1, char(2), char(3)) END AS marked
@@ -190,6 +191,7 @@ def _hit(row: dict[str, Any]) -> SearchHit:
         anchor=row["anchor"],
         time_s=time_s,
         question_id=row["question_id"],
+        language=row["language"],
     )
 
 
@@ -309,6 +311,7 @@ def _create_schema(db: Database) -> None:
             "time_s": float,
             "question_id": str,
             "cue_map": str,
+            "language": str,
             "position": int,
         },
         pk="id",
@@ -363,7 +366,13 @@ def _item_rows(session: Session, media_dir: Path, item: Item) -> Iterator[dict[s
                 _track_cues(session, media_dir, track.sha256)
             ):
                 yield _passage(
-                    "transcript", item.title, "", body, time_s=start_s, cue_map=json.dumps(cue_map)
+                    "transcript",
+                    item.title,
+                    "",
+                    body,
+                    time_s=start_s,
+                    cue_map=json.dumps(cue_map),
+                    language=track.language,
                 )
     if item.kind == ItemKind.QUIZ and item.assessment is not None:
         # Queried, not read from `assessment.questions`: during an import that collection can
@@ -393,6 +402,7 @@ def _passage(
     time_s: float | None = None,
     question_id: str | None = None,
     cue_map: str | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
     heading = _clean(heading)
     title = f"{item_title} · {heading}" if heading and heading != item_title else item_title
@@ -405,6 +415,7 @@ def _passage(
         "time_s": time_s,
         "question_id": question_id,
         "cue_map": cue_map,
+        "language": language,
     }
 
 

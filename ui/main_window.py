@@ -201,7 +201,9 @@ class MainWindow(QMainWindow):
 
                 scroll_to_heading(self.lesson.browser, hit.anchor)
         elif hit.kind in ("transcript", "notes"):
-            self.video.show_video(hit.course_id, hit.item_id, start_s=hit.time_s)
+            self.video.show_video(
+                hit.course_id, hit.item_id, start_s=hit.time_s, subtitle_language=hit.language
+            )
             self._show(self.video)
         else:
             self.open_item(hit.course_id, hit.item_id)

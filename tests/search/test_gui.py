@@ -211,3 +211,33 @@ def test_every_indexed_heading_of_the_corpus_lessons_can_be_scrolled_to(
                 )
                 checked += 1
     assert checked > 100
+
+
+def test_a_transcript_hit_opens_the_video_in_the_hit_s_language(
+    qtbot, store: Store, demo_dir: Path, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    import json
+    import shutil
+
+    package = tmp_path / "pkg"
+    shutil.copytree(demo_dir, package)
+    (package / "media" / "speed-intro.sw.vtt").write_text(
+        "WEBVTT\n\n00:00:02.000 --> 00:00:06.000\nKasi ni umbali kwa muda.\n", encoding="utf-8"
+    )
+    manifest = json.loads((package / "course.json").read_text())
+    video = next(i for m in manifest["modules"] for i in m["items"] if i["kind"] == "video")
+    video["subtitles"].append(
+        {"language": "sw", "label": "Kiswahili", "file": "media/speed-intro.sw.vtt"}
+    )
+    (package / "course.json").write_text(json.dumps(manifest))
+    import_course(store, package)
+    window = open_window(qtbot, store)
+    try:
+        type_search(qtbot, window, "umbali")
+        row = row_of(window, "transcript", video["id"])
+        assert window.search_page.hits[row].language == "sw"
+        window.search_page.results.setCurrentRow(row)
+        qtbot.keyClick(window.search_page.results, Qt.Key.Key_Return)
+        assert window.video.subtitle_choice.currentText() == "Kiswahili"
+    finally:
+        window.shutdown()

@@ -246,8 +246,15 @@ class VideoPlayerPage(QWidget):
         self.player.errorOccurred.connect(lambda _e, msg: self.error.setText(f"Cannot play: {msg}"))
 
     # -- loading -----------------------------------------------------------------------------
-    def show_video(self, course_id: str, item_id: str, start_s: float | None = None) -> None:
-        """Load a video; it starts at `start_s` if given (a search hit), else where it was left."""
+    def show_video(
+        self,
+        course_id: str,
+        item_id: str,
+        start_s: float | None = None,
+        subtitle_language: str | None = None,
+    ) -> None:
+        """Load a video; it starts at `start_s` if given (a search hit), else where it was left,
+        with the subtitles in `subtitle_language` when it has them (the hit's language)."""
         self.leave()
         self.course_id, self.item_id = course_id, item_id
         media_dir = self.ctx.media_dir
@@ -298,7 +305,11 @@ class VideoPlayerPage(QWidget):
         for index, (label, _track) in enumerate(self.tracks):
             self.subtitle_choice.addItem(label, index)
         self.subtitle_choice.blockSignals(False)
-        self.subtitle_choice.setCurrentIndex(1 if self.tracks else 0)
+        languages = self.ctx.read(
+            lambda s: [t.language for t in get_item(s, course_id, item_id).subtitles]
+        )
+        wanted = languages.index(subtitle_language) if subtitle_language in languages else 0
+        self.subtitle_choice.setCurrentIndex(1 + wanted if self.tracks else 0)
         self._choose_track()
         # Resume where the learner stopped, unless that was (nearly) the end.
         self._resume_ms = int(position * 1000) if 0 < position < max(self.duration_s - 3, 0) else 0
