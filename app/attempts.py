@@ -27,6 +27,7 @@ from app.db.models import (
     Question,
 )
 from app.events import Verb, activity_id, record_event
+from app.grading.feedback import TeacherGrade, teacher_grades
 
 
 class AttemptError(ValueError):
@@ -114,6 +115,8 @@ class QuestionResult:
     hints_used: int = 0
     confidence: int | None = None
     time_spent_s: float = 0.0
+    # A teacher's grade and comment for this answer, once there is one (app.grading).
+    teacher: TeacherGrade | None = None
 
 
 @dataclass(frozen=True)
@@ -217,8 +220,12 @@ def start_or_resume(
             item_id=item_id,
             course_version=course.version,
             status=AttemptStatus.IN_PROGRESS,
-            question_order=draw_questions(
-                attempt_id, assessment, [q.question_id for q in questions]
+            # An adaptive attempt starts empty: app.adaptive_attempts appends each question
+            # the engine picks, so the order is the administered sequence.
+            question_order=(
+                []
+                if assessment.adaptive is not None
+                else draw_questions(attempt_id, assessment, [q.question_id for q in questions])
             ),
             current_index=0,
             elapsed_s=0.0,
@@ -332,6 +339,10 @@ def save_answer(
     if confidence is not None and not 1 <= confidence <= 5:
         raise AttemptError(f"confidence must be 1 to 5, not {confidence}")
     existing = session.get(Answer, (attempt_id, question_id))
+    if existing is not None and existing.score is not None:
+        # Only an adaptive attempt scores answers before submit (app.adaptive_attempts): the
+        # engine has counted this one and chosen the next question from it.
+        raise AttemptError("This answer has been counted; an adaptive test does not go back.")
     unchanged = existing is not None and existing.response == response
     if unchanged and (confidence is None or existing.confidence == confidence):  # type: ignore[union-attr]
         return
@@ -476,9 +487,21 @@ def submit(session: Session, attempt_id: str, *, elapsed_s: float | None = None)
             "status": attempt.status.value,
             "elapsed_s": round(attempt.elapsed_s or 0.0, 3),
             "awaiting_grading": ungraded,
+            **_ability_context(attempt),
         },
     )
     return review(session, attempt_id)
+
+
+def _ability_context(attempt: Attempt) -> dict[str, Any]:
+    # An adaptive attempt's ability estimate (app.adaptive_attempts stores it before submit).
+    if attempt.theta is None:
+        return {}
+    return {
+        "theta": round(attempt.theta, 6),
+        "theta_se": round(attempt.theta_se or 0.0, 6),
+        "adaptive_stop": attempt.adaptive_stop,
+    }
 
 
 def counted_score(
@@ -524,6 +547,7 @@ def review(session: Session, attempt_id: str, *, now: datetime | None = None) ->
     # the learner's answers to them stay part of the record.
     by_id = {q.question_id: q for q in assessment.questions}
     answers = {a.question_id: a for a in attempt.answers}
+    graded = teacher_grades(session, attempt.id)
     results = []
     for qid in attempt.question_order:
         q = by_id.get(qid)
@@ -558,6 +582,7 @@ def review(session: Session, attempt_id: str, *, now: datetime | None = None) ->
                 hints_used=hints_used,
                 confidence=answer.confidence if answer else None,
                 time_spent_s=answer.time_spent_s if answer else 0.0,
+                teacher=graded.get(qid),
             )
         )
     awaiting_total = sum(1 for r in results if r.awaiting_grading)

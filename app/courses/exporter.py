@@ -247,6 +247,7 @@ def _quiz_json(course_id: str, item: Item, path: str) -> bytes:
     assessment: Assessment | None = item.assessment
     if assessment is None:
         raise CourseExportError(f"course {course_id!r}: quiz {item.item_id!r} has no questions")
+    model = (assessment.adaptive or {}).get("model", "3PL")
     quiz = {
         "type": assessment.type,
         "settings": {
@@ -263,9 +264,10 @@ def _quiz_json(course_id: str, item: Item, path: str) -> bytes:
             "available_from": _iso(assessment.available_from),
             "available_until": _iso(assessment.available_until),
             "due_at": _iso(assessment.due_at),
+            **({"adaptive": assessment.adaptive} if assessment.adaptive is not None else {}),
         },
         "questions": [
-            _question_spec(q)
+            _question_spec(q) | _adaptive_fields(q, model)
             for q in sorted(assessment.questions, key=lambda q: q.position)
             if not q.retired
         ],
@@ -275,6 +277,21 @@ def _quiz_json(course_id: str, item: Item, path: str) -> bytes:
 
 def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+
+
+def _adaptive_fields(q: Question, model: str) -> dict[str, Any]:
+    """A question's irt, difficulty and topic keys; only the parameters its quiz's model uses
+    (calibration may have stored an a or c the model ignores)."""
+    fields: dict[str, Any] = {}
+    if q.irt_b is not None:
+        used = {"1PL": ("b",), "2PL": ("a", "b")}.get(model, ("a", "b", "c"))
+        values = {"a": q.irt_a, "b": q.irt_b, "c": q.irt_c}
+        fields["irt"] = {k: v for k, v in values.items() if k in used and v is not None}
+    if q.difficulty is not None:
+        fields["difficulty"] = q.difficulty
+    if q.topic is not None:
+        fields["topic"] = q.topic
+    return fields
 
 
 def _question_spec(q: Question) -> dict[str, Any]:

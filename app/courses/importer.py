@@ -438,6 +438,9 @@ def _write_assessment(session: Session, item: Item, quiz: QuizFile) -> None:
     assessment.available_from = settings.available_from
     assessment.available_until = settings.available_until
     assessment.due_at = settings.due_at
+    assessment.adaptive = (
+        settings.adaptive.model_dump(mode="json") if settings.adaptive is not None else None
+    )
     session.flush()
     existing = {q.question_id: q for q in assessment.questions}
     for q in existing.values():
@@ -459,3 +462,8 @@ def _write_assessment(session: Session, item: Item, quiz: QuizFile) -> None:
             question.key = question.key | {"hints": list(hints)}
         question.feedback = spec.feedback.model_dump()
         question.retired = False
+        irt = spec.irt
+        question.irt_a, question.irt_b, question.irt_c = (
+            (irt.a, irt.b, irt.c) if irt is not None else (None, None, None)
+        )
+        question.difficulty, question.topic = spec.difficulty, spec.topic

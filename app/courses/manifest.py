@@ -16,6 +16,12 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from app.assess.text import compile_answer_pattern
+from app.courses.adaptive_spec import (
+    AdaptiveSettings,
+    DifficultyLabel,
+    IrtSpec,
+    adaptive_quiz_problem,
+)
 from app.subtitles import Chapter, chapters_problem
 
 FORMAT_V1 = "slate-course/1"
@@ -279,6 +285,24 @@ class QuestionSpec(_Model):
         description="code only: the programming language, for highlighting (a Pygments name "
         'such as "python").',
     )
+    # Format 1.2: what an adaptive quiz needs to know about a question.
+    irt: IrtSpec | None = Field(
+        default=None,
+        description="Item response theory parameters {a, b, c} for adaptive quizzes; 'b' wins "
+        "over 'difficulty'. Calibration from the server may replace them.",
+    )
+    difficulty: DifficultyLabel | None = Field(
+        default=None,
+        description="A difficulty label; without 'irt' it sets b (very easy -2, easy -1, medium "
+        "0, hard 1, very hard 2). A question with neither counts as medium.",
+    )
+    topic: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=120,
+        description="The topic the question belongs to, for content balancing in an adaptive "
+        "quiz ('topic_targets').",
+    )
 
     @model_validator(mode="after")
     def _answer_fits_type(self) -> QuestionSpec:
@@ -534,6 +558,12 @@ class QuizSettings(_Model):
     due_at: AwareDatetime | None = Field(
         default=None, description="The due date shown to the learner (ISO 8601 with zone)."
     )
+    adaptive: AdaptiveSettings | None = Field(
+        default=None,
+        description="Makes the quiz adaptive: each next question is chosen from the learner's "
+        "answers so far (item response theory), and the attempt stops at a standard error or a "
+        "length. Every question must be graded at once (no essays or uploads).",
+    )
 
     @model_validator(mode="after")
     def _dates_make_sense(self) -> QuizSettings:
@@ -557,6 +587,20 @@ class QuizFile(_Model):
     def _unique_question_ids(cls, questions: list[QuestionSpec]) -> list[QuestionSpec]:
         _require_unique("question", [q.id for q in questions])
         return questions
+
+    @model_validator(mode="after")
+    def _fits_adaptive_rules(self) -> QuizFile:
+        adaptive = self.settings.adaptive
+        if adaptive is not None:
+            problem = adaptive_quiz_problem(
+                adaptive,
+                self.questions,
+                draw_count=self.settings.draw_count,
+                shuffle_questions=self.settings.shuffle_questions,
+            )
+            if problem:
+                raise ValueError(problem)
+        return self
 
 
 def _require_unique(what: str, ids: list[str]) -> None:

@@ -29,7 +29,7 @@ def test_0002_store_with_attempts_upgrades(make_quiz: MakeQuiz, tmp_path: Path) 
 
     store = Store.open(data_dir)  # migrates to head
     try:
-        assert current_revision(db) == HEAD_REVISION == "0003"
+        assert current_revision(db) == HEAD_REVISION
         with store.write() as s:
             attempt = s.get(Attempt, view.attempt_id)
             assert attempt is not None and attempt.elapsed_s == 0.0

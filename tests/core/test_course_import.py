@@ -128,7 +128,7 @@ def test_new_version_keeps_progress_and_retires_removed_items(
         assert retired is not None and retired.retired
         prog = course_progress(s, learner, "demo.speed-distance-time")
     assert prog.items_completed == 1
-    assert prog.items_total == 6
+    assert prog.items_total == 7
 
 
 # -- broken and hostile packages: a clear error naming the file, and the store unchanged -------

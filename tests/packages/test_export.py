@@ -68,7 +68,7 @@ def test_export_is_a_valid_package_by_the_schema(demo_store: Store, tmp_path: Pa
     manifest = json.loads((out / "course.json").read_text())
     assert list(Draft202012Validator(course_schema).iter_errors(manifest)) == []
     quizzes = [i["file"] for m in manifest["modules"] for i in m["items"] if i["kind"] == "quiz"]
-    assert quizzes == ["quizzes/check.json", "quizzes/practice.json"]
+    assert quizzes == ["quizzes/check.json", "quizzes/practice.json", "quizzes/adaptive.json"]
     for path in quizzes:
         quiz = json.loads((out / path).read_text())
         assert list(Draft202012Validator(quiz_schema).iter_errors(quiz)) == [], path
@@ -100,7 +100,7 @@ def test_export_leaves_out_what_a_newer_version_retired(
     manifest = json.loads(files["course.json"])
     assert manifest["version"] == "1.2.0"
     item_ids = [i["id"] for m in manifest["modules"] for i in m["items"]]
-    assert "lesson-distance-time-graphs" not in item_ids and len(item_ids) == 6
+    assert "lesson-distance-time-graphs" not in item_ids and len(item_ids) == 7
     assert "lessons/03-distance-time-graphs.md" not in files
     assert "media/distance-time-graph.png" not in files
     question_ids = [q["id"] for q in json.loads(files["quizzes/check.json"])["questions"]]
@@ -367,7 +367,7 @@ def test_cli_export_then_import(
     dest = tmp_path / "cli.zip"
     assert slate(["course", "export", COURSE, str(dest), "--data-dir", data_dir, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["course_id"] == COURSE and result["path"] == str(dest) and result["files"] == 12
+    assert result["course_id"] == COURSE and result["path"] == str(dest) and result["files"] == 13
     assert zipfile.is_zipfile(dest)
 
     assert slate(["course", "export", "nope", str(tmp_path / "x"), "--data-dir", data_dir]) == 1

@@ -17,6 +17,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.adaptive_attempts import (
+    AdaptiveView,
+    adaptive_review,
+    adaptive_rules,
+    commit_answer,
+    start_or_resume_adaptive,
+    submit_adaptive,
+)
 from app.attempts import (
     AttemptError,
     AttemptResult,
@@ -32,9 +40,11 @@ from app.attempts import (
     take_hint,
 )
 from app.db.models import AttemptStatus
+from app.db.store import DiskFullError
 from app.lessons import render_lesson_html
 from ui.context import AppContext
 from ui.widgets.answers import AnswerWidget, TextAnswer, answer_widget_for
+from ui.widgets.teacher_grade import teacher_grade_html
 
 # How often the running clock is written to the store: a crash loses at most this much of the
 # learner's counted time (and every answer saves it too).
@@ -64,7 +74,10 @@ def format_response(response: object) -> str:
 
 
 def result_html(
-    result: AttemptResult, option_text: dict[str, dict[str, str]], math_cache: Path | None = None
+    result: AttemptResult,
+    option_text: dict[str, dict[str, str]],
+    math_cache: Path | None = None,
+    ability: str = "",
 ) -> str:
     verdict = "Passed" if result.passed else "Not passed yet"
     if result.awaiting_grading:
@@ -77,6 +90,8 @@ def result_html(
         f"<p>{result.points:g} of {result.max_points:g} points. "
         f"Pass mark: {round(result.passing_score * 100)}%.</p>",
     ]
+    if ability:  # an adaptive quiz: what the answers say about the learner
+        parts.append(f"<p><b>Your level:</b> {html.escape(ability)}</p>")
     if result.awaiting_grading:
         parts.append(
             f"<p>{result.awaiting_grading} question(s) wait for your teacher to grade them; "
@@ -118,6 +133,8 @@ def result_html(
         if q.feedback:
             feedback = render_lesson_html(q.feedback, math_cache=math_cache)
             parts.append(f"<blockquote>{feedback}</blockquote>")
+        if q.teacher is not None:
+            parts.append(teacher_grade_html(q.teacher))
     return "\n".join(parts)
 
 
@@ -163,6 +180,11 @@ class QuizRunner(QWidget):
         self.next_button.clicked.connect(lambda: self.go_to(self.index + 1))
         self.submit_button = QPushButton("Submit quiz")
         self.submit_button.clicked.connect(self.request_submit)
+        # Adaptive quizzes: no previous/next, since the next question depends on this answer.
+        self.confirm_answer_button = QPushButton("Confirm answer →")
+        self.confirm_answer_button.clicked.connect(self.confirm_adaptive_answer)
+        self.confirm_answer_button.hide()
+        self.adaptive: AdaptiveView | None = None
         self.confirm_label = QLabel()
         self.confirm_label.setWordWrap(True)
         self.confirm_button = QPushButton("Submit anyway")
@@ -176,6 +198,7 @@ class QuizRunner(QWidget):
         nav.addWidget(self.saved_label, 1)
         nav.addWidget(self.next_button)
         nav.addWidget(self.submit_button)
+        nav.addWidget(self.confirm_answer_button)
         confirm = QHBoxLayout()
         confirm.addWidget(self.confirm_label, 1)
         confirm.addWidget(self.confirm_button)
@@ -239,9 +262,7 @@ class QuizRunner(QWidget):
                 self._show_result(last)
                 return
         try:
-            self.view = self.ctx.record(
-                lambda s: start_or_resume(s, self.ctx.user_id, course_id, item_id)
-            )
+            self.view = self.ctx.record(lambda s: self._start(s, course_id, item_id))
         except AttemptError as exc:
             self.title.setText("<h2>Quiz</h2>")
             self.error.setText(str(exc))
@@ -253,9 +274,23 @@ class QuizRunner(QWidget):
         self.persisted_at = self.question_shown_at = self.clock.elapsed()
         self.time_label.setVisible(self.view.time_limit_s is not None)
         self.confidence.setVisible(self.view.ask_confidence)
+        for button in (self.prev_button, self.next_button, self.submit_button):
+            button.setVisible(self.adaptive is None)
+        self.confirm_answer_button.setVisible(self.adaptive is not None)
+        if self.adaptive is not None and self.adaptive.current is None:
+            self.index = max(0, len(self.view.questions) - 1)
+            self.submit_now()  # stopped but not submitted (Slate closed in between): close it
+            return
         self.go_to(self.view.current_index, save_position=False)
         self.ticker.start()
         self._tick()
+
+    def _start(self, session, course_id: str, item_id: str) -> AttemptView:
+        self.adaptive = None
+        if adaptive_rules(session, course_id, item_id) is None:
+            return start_or_resume(session, self.ctx.user_id, course_id, item_id)
+        self.adaptive = start_or_resume_adaptive(session, self.ctx.user_id, course_id, item_id)
+        return self.adaptive.attempt
 
     def _has_open_attempt(self) -> bool:
         from sqlalchemy import select
@@ -319,6 +354,10 @@ class QuizRunner(QWidget):
         self.next_button.setEnabled(self.index < count - 1)
         self.confirm_label.hide()
         self.confirm_button.hide()
+        if self.adaptive is not None:
+            status = self.adaptive.status
+            more = f"about {status.about_left} more" if status.about_left else "probably the last"
+            self.counter.setText(f"Question {status.number}, {more}")
 
     def _commit_current(self) -> None:
         if self.answer is not None and hasattr(self.answer, "commit"):
@@ -348,7 +387,7 @@ class QuizRunner(QWidget):
                     elapsed_s=elapsed,
                 )
             )
-        except AttemptError as exc:
+        except (AttemptError, DiskFullError) as exc:  # a full disk: say so, keep the answer
             self.error.setText(str(exc))
             return
         self.persisted_at = elapsed
@@ -356,7 +395,8 @@ class QuizRunner(QWidget):
         if confidence:
             self.view.confidence[question.question_id] = confidence
         self.saved_label.setText("Answer saved")
-        if self.view.feedback_timing == "immediate":
+        # Adaptive: feedback only once the answer is confirmed (it could be changed before).
+        if self.view.feedback_timing == "immediate" and self.adaptive is None:
             checked = self.ctx.read(lambda s: check_answer(s, attempt_id, question.question_id))
             if checked is not None:
                 verdict = "Correct." if checked.correct else "Not quite."
@@ -376,6 +416,45 @@ class QuizRunner(QWidget):
         self.view.hints_used[question_id] = used
         self.hint_label.setText(f"Hint {used}: {hint}")
         self.hint_button.setEnabled(used < self.view.questions[self.index].hint_count)
+
+    def confirm_adaptive_answer(self) -> None:
+        """Count the saved answer and show the question the engine picks next (or the review)."""
+        if self.view is None or self.adaptive is None or self.adaptive.current is None:
+            return
+        self._commit_current()
+        self._save_current()
+        question_id = self.adaptive.current.question_id
+        if self.view.responses.get(question_id) in (None, [], ""):
+            self.error.setText("Answer this question first: the next one depends on it.")
+            return
+        attempt_id = self.view.attempt_id
+        elapsed, spent = self._time_on_question()
+
+        def confirm(session):
+            record_time(session, attempt_id, elapsed, question_id=question_id, question_s=spent)
+            view = commit_answer(session, attempt_id, question_id, elapsed_s=elapsed)
+            # The last answer closes the attempt in the same transaction.
+            done = submit_adaptive(session, attempt_id) if view.status.finished else None
+            checked = None
+            if done is None and view.attempt.feedback_timing == "immediate":
+                checked = check_answer(session, attempt_id, question_id)
+            return view, done, checked
+
+        try:
+            view, done, checked = self.ctx.record(confirm)
+        except AttemptError as exc:
+            self.error.setText(str(exc))
+            return
+        self.persisted_at = elapsed
+        self.error.clear()
+        if done is not None:
+            self._closed(done.result)
+            return
+        self.adaptive, self.view = view, view.attempt
+        self.go_to(len(view.attempt.questions) - 1, save_position=False)
+        if checked is not None:
+            verdict = "Correct." if checked.correct else "Not quite."
+            self.feedback_label.setText(f"Last answer: {verdict} {checked.feedback}".strip())
 
     # -- the clock ---------------------------------------------------------------------------
     def _time_on_question(self) -> tuple[float, float]:
@@ -453,8 +532,12 @@ class QuizRunner(QWidget):
         question_id = self.view.questions[self.index].question_id
         elapsed, spent = self._time_on_question()
 
+        adaptive = self.adaptive is not None
+
         def close_attempt(session):
             record_time(session, attempt_id, elapsed, question_id=question_id, question_s=spent)
+            if adaptive:
+                return submit_adaptive(session, attempt_id, elapsed_s=elapsed).result
             return submit(session, attempt_id, elapsed_s=elapsed)
 
         self.ticker.stop()
@@ -463,7 +546,12 @@ class QuizRunner(QWidget):
         except AttemptError as exc:
             self.error.setText(str(exc))
             return
+        self._closed(result)
+
+    def _closed(self, result: AttemptResult) -> None:
+        self.ticker.stop()
         self.view = None
+        self.adaptive = None
         self.time_label.hide()
         self._show_result(result)
         self.submitted.emit(result)
@@ -474,15 +562,23 @@ class QuizRunner(QWidget):
         def options(session):
             item = get_item(session, self.course_id, self.item_id)
             assert item.assessment is not None
-            return item.title, {
+            ability = ""
+            if item.assessment.adaptive is not None:
+                summary = adaptive_review(session, result.attempt_id)
+                ability = (
+                    f"{summary.ability_text} {summary.correct} of {summary.asked} answers "
+                    "were right."
+                )
+            texts = {
                 q.question_id: {o["id"]: o["text"] for o in q.options}
                 for q in item.assessment.questions
             }
+            return item.title, ability, texts
 
-        title, option_text = self.ctx.read(options)
+        title, ability, option_text = self.ctx.read(options)
         self.result = result
         self.title.setText(f"<h2>{html.escape(title)}</h2>")
-        self.result_view.setHtml(result_html(result, option_text, self.math_cache))
+        self.result_view.setHtml(result_html(result, option_text, self.math_cache, ability))
         self.stack.setCurrentIndex(1)
 
     def _retry(self) -> None:
