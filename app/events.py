@@ -30,6 +30,10 @@ class Verb(enum.StrEnum):
     ANSWERED = "http://adlnet.gov/expapi/verbs/answered"
     PASSED = "http://adlnet.gov/expapi/verbs/passed"
     FAILED = "http://adlnet.gov/expapi/verbs/failed"
+    # No ADL verb says "a teacher graded this answer": Slate's own IRI (docs/sync-protocol.md).
+    GRADED = "https://slate.example.org/xapi/verbs/graded"
+    # A teacher made a class or enrolled learners (app/accounts/classes.py).
+    CLASS_CHANGED = "https://slate.example.org/xapi/verbs/class-changed"
 
     @property
     def short(self) -> str:

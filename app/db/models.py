@@ -211,6 +211,9 @@ class Assessment(Base):
     available_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
     available_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # An adaptive quiz's rules (model, se_stop, min/max length, randomesque, topic targets), as
+    # the package's `adaptive` block; None for a quiz with a fixed or pooled question list.
+    adaptive: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     item: Mapped[Item] = relationship(back_populates="assessment")
     questions: Mapped[list[Question]] = relationship(
         back_populates="assessment", order_by="Question.position", cascade="all, delete-orphan"
@@ -234,6 +237,16 @@ class Question(Base):
     # {"correct": "...", "incorrect": "..."}
     feedback: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Item response theory parameters for adaptive quizzes (None: not given; b then comes from
+    # `difficulty`, a defaults to 1 and c to 0). Calibration from the server overwrites a, b, c
+    # and stamps `params_calibrated_at` (app.adaptive.params).
+    irt_a: Mapped[float | None] = mapped_column(Float)
+    irt_b: Mapped[float | None] = mapped_column(Float)
+    irt_c: Mapped[float | None] = mapped_column(Float)
+    difficulty: Mapped[str | None] = mapped_column(String(16))
+    # What content balancing counts in an adaptive quiz.
+    topic: Mapped[str | None] = mapped_column(String(120))
+    params_calibrated_at: Mapped[str | None] = mapped_column(String(40))
     assessment: Mapped[Assessment] = relationship(back_populates="questions")
 
 
@@ -298,6 +311,11 @@ class Attempt(Base):
     elapsed_s: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     # Questions awaiting a teacher's grade (essays and the like) at submission.
     ungraded_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Adaptive attempts: the ability estimate after the last committed answer and why the test
+    # stopped. A report only: the estimate is re-derived from question_order and the answers.
+    theta: Mapped[float | None] = mapped_column(Float)
+    theta_se: Mapped[float | None] = mapped_column(Float)
+    adaptive_stop: Mapped[str | None] = mapped_column(String(20))
     answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan")
 
 

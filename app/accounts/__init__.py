@@ -1,0 +1,1 @@
+"""Local accounts: sign-in secrets, the permission policy, classes (issue 6)."""

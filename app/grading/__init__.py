@@ -1,0 +1,1 @@
+"""Teacher grading: grade records, rubrics, the grading queue, regrading (issue 6)."""
