@@ -182,9 +182,19 @@ class OutboxPusher:
         with self.store.read() as session:
             counts = outbox.counts(session)
             newest = outbox.max_seq(session)
-        state = SourceState.model_validate(
-            self._request("GET", f"/sources/{counts.source_id}", headers=headers).json()
-        )
+        try:
+            state = SourceState.model_validate(
+                self._request("GET", f"/sources/{counts.source_id}", headers=headers).json()
+            )
+        except SyncError as exc:
+            if exc.code != "source_owned_by_other_device":
+                raise
+            # This source reached the server through another sender (a classroom hub forwards
+            # under its own device), so here it is not ours to extend: go on under a new
+            # source; the server keeps what it already has by event id.
+            with self.store.write() as session:
+                outbox.rotate_source(session)
+            return
         with self.store.write() as session:
             mine = (
                 outbox.local_event_id(session, state.acked_through) if state.acked_through else None
@@ -241,10 +251,11 @@ class OutboxPusher:
                 )
                 result = PushResponse.model_validate(response.json())
             except SyncError as exc:
-                if exc.code != "seq_conflict" or rotated:
+                if exc.code not in ("seq_conflict", "source_owned_by_other_device") or rotated:
                     raise
                 # An acknowledged seq holds another event on the server: this store was
-                # restored or copied. Start a new source epoch and offer everything again.
+                # restored or copied (or, for a source owned by another device, a hub forwarded
+                # it first). Start a new source epoch and offer everything again.
                 with self.store.write() as session:
                     outbox.rotate_source(session)
                 rotated = True

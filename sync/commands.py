@@ -21,7 +21,29 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--server", help="server URL (saved for next time); default: the saved one")
     p.add_argument("--enroll-code", help="enroll this computer with the school's code first")
     p.add_argument("--device-name", help="name shown to the school (default: host name)")
+    p.add_argument(
+        "--discover",
+        action="store_true",
+        help="find a classroom hub (or server) on the LAN by mDNS and sync with it, unless "
+        f"--server is given; exit {EXIT_OFFLINE} when none answers",
+    )
+    p.add_argument(
+        "--discover-timeout", type=float, default=3.0, help="seconds to listen (default 3)"
+    )
     p.set_defaults(func=cmd_sync)
+
+
+def _discover(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Browse the LAN; the servers found as dicts, the chosen one (hubs first) in args.server."""
+    from sync.discovery import discover_servers
+
+    found = [
+        {"name": s.name, "url": s.url, "hub": s.hub}
+        for s in discover_servers(max(0.5, args.discover_timeout))
+    ]
+    if found:
+        args.server = found[0]["url"]
+    return found
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -29,6 +51,20 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from app.commands import open_store
     from sync.client import OutboxPusher, SyncError
 
+    discovered = _discover(args) if args.discover and not args.server else None
+    if discovered == []:
+        print(
+            json.dumps(
+                {
+                    "ok": False,
+                    "error": "No Slate server answered on this network (mDNS); give its "
+                    "address with --server http://HOST:PORT",
+                    "offline": True,
+                    "discovered": [],
+                }
+            )
+        )
+        return EXIT_OFFLINE
     store = open_store(args)  # a SlateError here is printed by app.cli
     try:
         with OutboxPusher(store, args.server) as pusher:
@@ -66,6 +102,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 "pending": report.pending,
                 "local_total": report.local_total,
                 "clock_offset_ms": report.clock_offset_ms,
+                **({"discovered": discovered} if discovered is not None else {}),
             }
         )
     )

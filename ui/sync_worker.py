@@ -18,7 +18,6 @@ from app import outbox
 from app.db.store import Store
 from app.identity import DEVICE_TOKEN, SERVER_URL, get_meta
 
-DEFAULT_INTERVAL_S = 30.0
 # The first round waits a moment: importing httpx and talking to the network while the window
 # is coming up would slow the start on a two-core laptop.
 FIRST_ROUND_DELAY_S = 2.0
@@ -36,6 +35,8 @@ class SyncStatus:
 
     def describe(self) -> str:
         if self.state == "syncing":
+            if self.message:  # a named step after the push: receiving changes, a course download
+                return f"{self.message} {self.sent}/{self.total}…" if self.total else self.message
             return f"Syncing {self.sent}/{self.total}…" if self.total else "Syncing…"
         if self.state == "synced":
             if self.pending:
@@ -62,13 +63,22 @@ def _ago(when: datetime | None) -> str:
     return "at " + when.astimezone().strftime("%H:%M")
 
 
+def _configured_interval() -> float:
+    """SLATE_SYNC_INTERVAL_S (tests, benchmarks), else `sync_interval` from slate.toml."""
+    if os.environ.get(ENV_INTERVAL):
+        return float(os.environ[ENV_INTERVAL])
+    from app.config import load_config
+
+    return load_config().values.sync_interval
+
+
 class SyncWorker(QThread):
     status = Signal(object)
 
     def __init__(self, store: Store, interval_s: float | None = None, parent: object = None):
         super().__init__(parent)  # type: ignore[arg-type]
         self.store = store
-        self.interval_s = interval_s or float(os.environ.get(ENV_INTERVAL, DEFAULT_INTERVAL_S))
+        self.interval_s = interval_s or _configured_interval()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._enroll_code: str | None = None
@@ -98,6 +108,23 @@ class SyncWorker(QThread):
             delay = self._round()
             self._wake.wait(delay)
             self._wake.clear()
+
+    def _pull(self, url: str, pending: int) -> None:
+        """After the push: the server's changes, then the course versions they announce."""
+        from sync.pull import ChangePuller
+
+        mb = 1024 * 1024
+        with ChangePuller(self.store, url) as puller:
+            puller.pull(
+                progress=lambda n, total: self._emit(
+                    SyncStatus("syncing", pending, "Receiving changes", sent=n, total=total)
+                ),
+                download_progress=lambda done, total, what: self._emit(
+                    SyncStatus(
+                        "syncing", pending, f"{what}, MB", sent=done // mb, total=total // mb
+                    )
+                ),
+            )
 
     def _round(self) -> float:
         """One sync round; returns how long to wait before the next one."""
@@ -132,6 +159,7 @@ class SyncWorker(QThread):
                         SyncStatus("syncing", max(total - sent, 0), sent=sent, total=total)
                     )
                 )
+            self._pull(url, report.pending)
         except SyncError as exc:
             self._failures += 1
             with self.store.write() as session:

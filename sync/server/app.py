@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path as FolderPath
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Request
@@ -49,7 +50,9 @@ _RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
 RETRY_AFTER_SECONDS = 5
 
 
-def create_app(database_url: str, *, run_migrations: bool = True) -> FastAPI:
+def create_app(
+    database_url: str, *, run_migrations: bool = True, data_dir: FolderPath | None = None
+) -> FastAPI:
     engine = make_engine(database_url)
     if run_migrations:
         migrate.upgrade(engine)
@@ -70,6 +73,16 @@ def create_app(database_url: str, *, run_migrations: bool = True) -> FastAPI:
     app.state.sessions = sessions
     _install_error_handlers(app)
     app.include_router(router, prefix=API_PREFIX)
+    # xAPI statements and Prometheus metrics (issue 5; docs/sync-protocol.md).
+    from sync.server import metrics, xapi
+
+    xapi.install(app)
+    metrics.install(app)
+    # Downstream (change log, course packages); imported here because it uses this module.
+    from sync.server.downstream_api import router as downstream_router
+
+    app.state.data_dir = data_dir  # published course packages live here
+    app.include_router(downstream_router, prefix=API_PREFIX)
     return app
 
 

@@ -57,6 +57,38 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--port", type=_port, default=None, help="port (default 8765; 0 picks a free one)"
     )
     server.add_argument("--log-level", default="info", choices=LOG_LEVELS)
+    # Forwarding to an external LRS (issue 5; sync/server/lrs_forward.py).
+    server.add_argument(
+        "--forward-lrs",
+        metavar="URL",
+        default=os.environ.get("SLATE_FORWARD_LRS") or None,
+        help="forward every event as an xAPI statement to this LRS (its xAPI base URL; "
+        "default: $SLATE_FORWARD_LRS)",
+    )
+    server.add_argument("--lrs-user", help="the LRS's Basic user (default: $SLATE_LRS_USER)")
+    server.add_argument(
+        "--lrs-password", help="the LRS's Basic password (better: $SLATE_LRS_PASSWORD)"
+    )
+    server.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port (more than 1 needs --database-url "
+        "postgresql://...; see docs/deployment.md, District server)",
+    )
+    hub = server.add_argument_group(
+        "classroom hub", "run on a teacher laptop: students sync here, everything goes upstream"
+    )
+    hub.add_argument("--hub", action="store_true", help="run as a classroom hub")
+    hub.add_argument("--upstream", help="the district server the hub forwards to (URL)")
+    hub.add_argument("--enroll-code", help="the school's enrollment code (hub and students)")
+    hub.add_argument(
+        "--forward-interval", type=float, default=10.0, help="seconds between forward rounds"
+    )
+    hub.add_argument("--hub-name", help="name shown to students (default: Classroom hub on HOST)")
+    hub.add_argument(
+        "--no-advertise", action="store_true", help="do not announce the hub on the LAN (mDNS)"
+    )
     server.set_defaults(func=_serve)
     commands = server.add_subparsers(dest="server_command", metavar="SUBCOMMAND")
 
@@ -84,9 +116,17 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     revoke.add_argument("--json", action="store_true", help="print JSON")
     revoke.set_defaults(func=_device_revoke)
 
+    from sync.server.downstream_commands import register_downstream
+
+    register_downstream(commands, parents)
+
     stats = commands.add_parser("stats", parents=parents, help="count the events received")
     stats.add_argument("--json", action="store_true", help="print JSON")
     stats.set_defaults(func=_stats)
+
+    from sync.server import bundle_commands  # USB bundles (issue 5); argparse only
+
+    bundle_commands.register(commands, parents)
 
 
 def _port(text: str) -> int:
@@ -280,10 +320,31 @@ def _serve(args: argparse.Namespace) -> int:
 
     url = database_url(args)
     _engine_or_explain(url).dispose()  # a clear message for a bad URL before anything starts
+    from app.paths import resolve_data_dir
+
+    data_dir = resolve_data_dir(getattr(args, "data_dir", None), app_name=SERVER_APP_NAME)
+    if getattr(args, "hub", False) or args.upstream or args.enroll_code:
+        problem = _hub_problem(args)
+        if problem:
+            return _fail(problem)
+    if args.forward_lrs:
+        from sync.server.lrs_forward import check_endpoint
+
+        problem = check_endpoint(args.forward_lrs)
+        if problem or args.workers != 1:
+            return _fail(problem or "--forward-lrs runs in a single server process (--workers 1)")
+    if args.workers != 1:
+        return _serve_workers(args, url, data_dir)
     try:
-        application = create_app(url)
+        application = create_app(url, data_dir=data_dir)
     except OperationalError as exc:
         return _fail(f"cannot use the database {display_url(url)}: {exc.orig}")
+    hub = _start_hub(args, application) if args.hub else None
+    forwarder = None
+    if args.forward_lrs:
+        from sync.server.lrs_forward import start_for_app
+
+        forwarder = start_for_app(application, args.forward_lrs, args.lrs_user, args.lrs_password)
 
     class AnnouncingServer(uvicorn.Server):
         # The line is printed once the socket is bound, so whoever waits for it (IT, a test, a
@@ -299,6 +360,8 @@ def _serve(args: argparse.Namespace) -> int:
                 f"(database: {display_url(url)})",
                 flush=True,
             )
+            if hub is not None:
+                hub.listening(self.config.host, port)
 
     config = uvicorn.Config(
         application,
@@ -307,5 +370,75 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
     )
     server = AnnouncingServer(config)
-    server.run()
+    try:
+        server.run()
+    finally:
+        if hub is not None:
+            hub.stop()
+        if forwarder is not None:
+            forwarder.stop()
     return 0 if server.started else 1
+
+
+def _hub_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with the --hub options, if anything (the URL is normalised in place)."""
+    from sync.server.hub import check_upstream_url
+
+    if not args.hub:
+        return "--upstream and --enroll-code go with --hub (run as a classroom hub)"
+    if not args.upstream or not args.enroll_code:
+        return "--hub needs --upstream URL (the district server) and --enroll-code CODE"
+    if args.workers != 1:
+        return "--hub runs one process on a teacher laptop; leave out --workers"
+    if not args.forward_interval > 0:
+        return f"--forward-interval {args.forward_interval}: give a number of seconds above 0"
+    try:
+        args.upstream = check_upstream_url(args.upstream)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _start_hub(args: argparse.Namespace, application: Any) -> Any:
+    from sync.server.hub import HubRuntime, default_hub_name
+
+    return HubRuntime(
+        application.state.sessions,
+        args.upstream,
+        args.enroll_code,
+        interval_s=args.forward_interval,
+        advertise_as=None if args.no_advertise else (args.hub_name or default_hub_name()),
+    )
+
+
+def _serve_workers(args: argparse.Namespace, url: str, data_dir: Any) -> int:
+    """`--workers N`: N processes over one PostgreSQL database (sync/server/workers.py)."""
+    from sqlalchemy.exc import OperationalError
+
+    from app import __version__
+    from sync.protocol import DEFAULT_PORT
+    from sync.server.db import display_url
+    from sync.server.workers import WorkersError, serve_workers
+
+    def announce(host: str, port: int) -> None:
+        host = f"[{host}]" if ":" in host else host
+        print(
+            f"Slate server {__version__} listening on http://{host}:{port} "
+            f"(database: {display_url(url)}, {args.workers} workers)",
+            flush=True,
+        )
+
+    try:
+        return serve_workers(
+            url,
+            host=args.host,
+            port=DEFAULT_PORT if args.port is None else args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+            data_dir=data_dir,
+            announce=announce,
+        )
+    except WorkersError as exc:
+        return _fail(str(exc))
+    except OperationalError as exc:
+        return _fail(f"cannot use the database {display_url(url)}: {exc.orig}")

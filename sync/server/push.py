@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sync.protocol import EventIn, PushRequest, PushResponse, SourceState
+from sync.server.downstream_ingest import on_events_stored
 from sync.server.errors import InvalidPayload, SeqConflict, SourceOwnedByOtherDevice
 from sync.server.models import Device, Event, Source
 
@@ -54,6 +55,8 @@ def ingest_push(session: Session, device: Device, request: PushRequest) -> PushR
         duplicates = _check_acknowledged(session, source, [e for e in batch if e.seq <= acked])
         run = _gapless_run([e for e in batch if e.seq > acked], after=acked)
         inserted = _insert_events(session, device, source.source_id, run, now)
+        # Same transaction: the server's own scores, and teacher grades for the change log.
+        on_events_stored(session, device, run)
         duplicates += len(run) - inserted
         if run:
             source.acked_through = run[-1].seq

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -48,8 +49,11 @@ class ServerProcess:
         database_url: str | None = None,
         port: int | None = None,
         log_level: str = "warning",
+        extra_args: Sequence[str] = (),
     ) -> None:
         self.data_dir = Path(data_dir)
+        # Options for `slate server` itself only (e.g. --workers), not for its subcommands.
+        self.extra_args = list(extra_args)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.database_url = database_url
         self.port = port or free_port()
@@ -96,6 +100,7 @@ class ServerProcess:
             str(self.port),
             "--log-level",
             self.log_level,
+            *self.extra_args,
             *self._location_args(),
         ]
         with self.stdout_path.open("ab") as out, self.stderr_path.open("ab") as err:
