@@ -43,11 +43,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"slate {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    from app import care_commands
     from app import commands as core_commands
     from app.banks import commands as bank_commands
 
     core_commands.register(subparsers, common)
     bank_commands.register(subparsers, common)
+    from app.grades_commands import register as register_grades
+
+    register_grades(subparsers, common)  # grade export (issue 6)
+    care_commands.register(subparsers, common)  # config, db backups/restore, doctor (issue 7)
+    from app.accounts.commands import register as register_accounts
+
+    register_accounts(subparsers, common)  # slate account setup/add/reset-secret/unlock
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         try:
             register = ep.load()
@@ -74,8 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help()
         return 2
+    from app.care_commands import before_command
     from app.errors import SlateError
 
+    before_command(args)  # log files, and slate.toml problems on stderr (issue 7)
     try:
         code = func(args)
     except SlateError as exc:

@@ -1,4 +1,5 @@
-"""Where a store lives: `--data-dir`, then `SLATE_DATA_DIR`, then the platform's user data dir."""
+"""Where a store lives: `--data-dir`, then `SLATE_DATA_DIR`, then `data_location` in the
+deployment file (app/config.py), then the platform's user data dir."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ def resolve_data_dir(
         path, where = Path(explicit), "--data-dir"
     elif os.environ.get(ENV_DATA_DIR):
         path, where = Path(os.environ[ENV_DATA_DIR]), ENV_DATA_DIR
+    elif app_name == "slate" and (configured := _deployment_data_dir()) is not None:
+        path, where = configured
     else:
         import platformdirs  # imported lazily: it is only needed when nothing else chose
 
@@ -49,3 +52,14 @@ def resolve_data_dir(
     except OSError as exc:
         raise DataDirError(f"cannot create the data folder {path}: {exc.strerror or exc}") from None
     return path
+
+
+def _deployment_data_dir() -> tuple[Path, str] | None:
+    """The laptop store's folder chosen by `data_location` in slate.toml (app/config.py)."""
+    from app.config import data_location_dir, load_config
+
+    config = load_config()
+    path = data_location_dir(config.values)
+    if path is None:
+        return None
+    return path, f"data_location in {config.sources['data_location']}"

@@ -37,6 +37,8 @@ from ui.workers import TaskThread
 
 if TYPE_CHECKING:
     from app.search import SearchHit
+    from ui.gradebook.page import GradebookPage
+    from ui.pages.grading import GradingPage
     from ui.pages.search import SearchPage
     from ui.pages.video import VideoPlayerPage
 
@@ -109,7 +111,11 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         self.bank_action = QAction("Import question &bank…", self)
         self.bank_action.triggered.connect(self.open_bank_import)
-        for action in (self.import_action, self.bank_action, switch, quit_action):
+        self.restore_action = QAction("&Restore from backup…", self)
+        self.restore_action.triggered.connect(self.open_restore)
+        for action in (
+            self.import_action, self.bank_action, self.restore_action, switch, quit_action
+        ):
             file_menu.addAction(action)
         go = self.menuBar().addMenu("&Go")
         home = QAction("My &courses", self, shortcut=QKeySequence("Ctrl+H"))
@@ -118,6 +124,15 @@ class MainWindow(QMainWindow):
         progress.triggered.connect(self.show_progress)
         go.addAction(home)
         go.addAction(progress)
+        self.gradebook_action = QAction("Class &gradebook", self, shortcut=QKeySequence("Ctrl+G"))
+        self.gradebook_action.triggered.connect(self.show_gradebook)
+        go.addAction(self.gradebook_action)
+        # Offered to teachers and administrators only; the rule is app.accounts.permissions.
+        self.grading_action = QAction("Grading &queue", self)
+        self.grading_action.triggered.connect(self.show_grading)
+        self.grading_action.setVisible(False)
+        go.addAction(self.grading_action)
+        self.ctx.profile_changed.connect(self._offer_grading)
         sync_menu = self.menuBar().addMenu("&Sync")
         sync_now = QAction("Sync &now", self, shortcut=QKeySequence("F5"))
         sync_now.triggered.connect(self.sync_now)
@@ -238,6 +253,46 @@ class MainWindow(QMainWindow):
         self.progress_page.refresh()
         self._show(self.progress_page)
 
+    @property
+    def gradebook_page(self) -> GradebookPage:
+        # Created on first use: teachers only, and it keeps the analytics out of start-up.
+        page: GradebookPage | None = getattr(self, "_gradebook_page", None)
+        if page is None:
+            from ui.gradebook.page import GradebookPage
+
+            page = self._gradebook_page = GradebookPage(self.ctx)
+            self.stack.addWidget(page)
+        return page
+
+    def show_gradebook(self) -> None:
+        if self.ctx.profile is None:
+            self.statusBar().showMessage("Sign in as a teacher to see the gradebook.", 5000)
+            return
+        self.gradebook_page.refresh()
+        self._show(self.gradebook_page)
+
+    def _offer_grading(self, profile: Profile | None) -> None:
+        from app.accounts.permissions import GRADING_OPEN, allowed
+
+        may = profile is not None and self.ctx.read(lambda s: allowed(s, profile.id, GRADING_OPEN))
+        self.grading_action.setVisible(may)
+
+    @property
+    def grading_page(self) -> GradingPage:
+        page: GradingPage | None = getattr(self, "_grading_page", None)
+        if page is None:
+            from ui.pages.grading import GradingPage
+
+            page = self._grading_page = GradingPage(self.ctx)
+            self.stack.addWidget(page)
+        return page
+
+    def show_grading(self) -> None:
+        if not self.grading_action.isVisible():
+            return
+        self.grading_page.refresh()
+        self._show(self.grading_page)
+
     def open_course(self, course_id: str) -> None:
         self.outline.show_course(course_id)
         self._show(self.outline)
@@ -353,6 +408,11 @@ class MainWindow(QMainWindow):
         dialog.imported.connect(lambda _id: self.statusBar().showMessage("Bank imported.", 8000))
         dialog.open()
 
+    def open_restore(self) -> None:
+        from ui.restore_dialog import open_restore_dialog  # on first use: keeps start-up fast
+
+        open_restore_dialog(self)
+
     # -- sync --------------------------------------------------------------------------------
     def _on_events_recorded(self) -> None:
         self._refresh_pending()
@@ -393,6 +453,8 @@ class MainWindow(QMainWindow):
         self.sync_worker.stop()
         if getattr(self, "_search_page", None) is not None:
             self.search_page.shutdown()
+        if getattr(self, "_gradebook_page", None) is not None:
+            self.gradebook_page.shutdown()
         for task in list(self._imports):
             task.wait()
 

@@ -27,6 +27,31 @@ class StoreLockedError(StoreError):
     pass
 
 
+class DiskFullError(StoreError):
+    """The disk holding the store is full. SQLite rolled the transaction back: what was saved
+    before is intact, only this write is lost (issue 7)."""
+
+
+def _is_disk_full(exc: OperationalError) -> bool:
+    orig = exc.orig
+    return getattr(orig, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or (
+        "database or disk is full" in str(orig)
+    )
+
+
+def disk_full_message(data_dir: Path) -> str:
+    import shutil
+
+    try:
+        free = f"{shutil.disk_usage(data_dir).free / 1e6:.1f} MB free"
+    except OSError:
+        free = "free space unknown"
+    return (
+        f"The disk is full: Slate could not save to {data_dir} ({free}). Everything saved "
+        f"before is kept. Free some space on that disk, then try again."
+    )
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -131,8 +156,13 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction: committed on success, rolled back on any error."""
-        with self._sessions() as session, session.begin():
-            yield session
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            if _is_disk_full(exc):
+                raise DiskFullError(disk_full_message(self.data_dir)) from exc
+            raise
 
     # Reads also run inside a transaction so that they see one consistent snapshot.
     read = write
