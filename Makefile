@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run test bench bench-quick lint schema system-deps venv screenshot clean
+.PHONY: run test bench bench-quick lint schema system-deps venv screenshot clean package package-check
 
 run: system-deps $(STAMP)
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ] && [ -z "$$QT_QPA_PLATFORM" ]; then \
@@ -47,6 +47,20 @@ screenshot: $(STAMP)
 
 system-deps:
 	@bash packaging/system-deps.sh
+
+# Linux builds in dist/ (packaging/build_linux.sh): the one-folder app, a tarball and a .deb.
+# `make package-check` runs the built app's self-test, installs the .deb (as root), checks it
+# and removes it again (packaging/check_linux.sh).
+PACKAGE_STAMP := $(VENV)/.package-stamp
+package: system-deps $(PACKAGE_STAMP)
+	bash packaging/build_linux.sh
+
+package-check:
+	bash packaging/check_linux.sh
+
+$(PACKAGE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[package]'
+	@touch $(PACKAGE_STAMP)
 
 venv: $(STAMP)
 
