@@ -53,11 +53,10 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
     profile = subparsers.add_parser("profile", parents=[common], help="learner profiles")
     profile_sub = profile.add_subparsers(dest="profile_command", required=True, metavar="ACTION")
-    add = profile_sub.add_parser("add", parents=[common], help="add a profile")
+    # Learner profiles only, as the picker's "Add learner": staff and parents need a password
+    # and someone allowed to create them (`slate account add ... --as NAME`).
+    add = profile_sub.add_parser("add", parents=[common], help="add a learner profile")
     add.add_argument("name")
-    add.add_argument(
-        "--role", default="student", choices=["student", "teacher", "administrator", "parent"]
-    )
     add.add_argument("--json", action="store_true")
     add.set_defaults(func=cmd_profile_add)
     plist = profile_sub.add_parser("list", parents=[common], help="list profiles")
@@ -218,7 +217,7 @@ def cmd_profile_add(args: argparse.Namespace) -> int:
     store = open_store(args)
     try:
         with store.write() as session:
-            profile = create_profile(session, args.name, Role(args.role))
+            profile = create_profile(session, args.name, Role.STUDENT)
     except ProfileError as exc:
         return fail(str(exc))
     finally:

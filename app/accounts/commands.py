@@ -86,7 +86,9 @@ def _secret(args: argparse.Namespace) -> tuple[Any, Any]:
     return None, None
 
 
-def _actor(store: Any, name: str) -> str:
+def signed_in_actor(store: Any, name: str) -> str:
+    """The id of account `name` once its password is right (asked on the terminal, or
+    $SLATE_PASSWORD): every command that acts for someone starts here."""
     from app.accounts.service import find_account
     from app.accounts.signin import sign_in_with_store
 
@@ -120,7 +122,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     kind, secret = _secret(args)
     store = open_store(args)
     try:
-        actor = _actor(store, args.actor)
+        actor = signed_in_actor(store, args.actor)
         with store.write() as session:
             profile = add_account(
                 session, actor, args.name, Role(args.role), kind=kind, secret=secret
@@ -140,7 +142,7 @@ def cmd_reset(args: argparse.Namespace) -> int:
         raise SecretError("Give the new secret: --pin, --pictures, --password or --password-stdin.")
     store = open_store(args)
     try:
-        actor = _actor(store, args.actor)
+        actor = signed_in_actor(store, args.actor)
         with store.write() as session:
             user = find_account(session, args.name)
             set_secret(session, actor, user.id, kind, secret)
@@ -157,7 +159,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
 
     store = open_store(args)
     try:
-        actor = _actor(store, args.actor)
+        actor = signed_in_actor(store, args.actor)
         with store.write() as session:
             user = find_account(session, args.name)
             unlock(session, actor, user.id)

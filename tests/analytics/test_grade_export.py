@@ -71,24 +71,36 @@ def test_google_csv_has_a_points_row_and_empty_missing_grades(
     assert amina[3:] == ["4", "1", "", ""]
 
 
-def test_the_command_line_writes_the_same_file(graded_class: ClassFixture, tmp_path: Path, capsys):
+def _export_cli(data_dir: Path, out: Path, *who: str) -> int:
+    argv = ["grades", "export", COURSE_ID, "--format", "google", "--out", str(out)]
+    return main([*argv, *who, "--data-dir", str(data_dir)])
+
+
+def test_the_command_line_writes_the_same_file(
+    graded_class: ClassFixture, tmp_path: Path, capsys, monkeypatch
+):
+    from app.accounts.secrets import SecretKind
+    from app.accounts.signin import store_secret
+    from app.db.models import User
+
+    with graded_class.store.write() as session:
+        tess = session.get(User, graded_class.people["Tess"])
+        store_secret(session, tess, SecretKind.PASSWORD, "chalk and board")
     out = tmp_path / "cli.csv"
     data_dir = graded_class.store.data_dir
     graded_class.store.close()  # the command opens the store itself
-    code = main(
-        [
-            "grades",
-            "export",
-            COURSE_ID,
-            "--format",
-            "google",
-            "--out",
-            str(out),
-            "--data-dir",
-            str(data_dir),
-        ]
-    )
-    assert code == 0, capsys.readouterr().err
+
+    # Grades leave the laptop only for someone signed in who may export them.
+    monkeypatch.setenv("SLATE_PASSWORD", "not her password")
+    assert _export_cli(data_dir, out, "--as", "Tess") == 1
+    assert "password" in capsys.readouterr().err.lower()
+    assert not out.exists()
+    monkeypatch.setenv("SLATE_PASSWORD", "chalk and board")
+    assert _export_cli(data_dir, out, "--as", "Amina") == 1  # a student may not
+    capsys.readouterr()
+    assert not out.exists()
+
+    assert _export_cli(data_dir, out, "--as", "Tess") == 0, capsys.readouterr().err
     assert "4 students" in capsys.readouterr().out
     assert read_csv(out)[0][0] == "Last Name"
 
