@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -421,6 +421,24 @@ def _penalised(share: float, hints_used: int, penalty: float) -> float:
     return share * max(0.0, 1.0 - penalty * hints_used)
 
 
+def _refuse_overlong_essays(
+    attempt: Attempt, questions: Sequence[Question], responses: Mapping[str, Answer]
+) -> None:
+    from app.assess.manual import essay_problem
+
+    for q in questions:
+        answer = responses.get(q.question_id)
+        if q.type != "essay" or answer is None or not isinstance(answer.response, str):
+            continue
+        problem = essay_problem(answer.response, word_limit=(q.key or {}).get("word_limit"))
+        if problem:
+            number = attempt.question_order.index(q.question_id) + 1
+            raise AttemptError(
+                f"Question {number}: {problem}. Shorten it, then submit again; "
+                f"your answer is saved."
+            )
+
+
 def submit(session: Session, attempt_id: str, *, elapsed_s: float | None = None) -> AttemptResult:
     """Grade and close the attempt. When its time limit is used up it closes as timed out.
 
@@ -433,6 +451,12 @@ def submit(session: Session, attempt_id: str, *, elapsed_s: float | None = None)
     assessment = item.assessment
     assert assessment is not None
     responses = {a.question_id: a for a in attempt.answers}
+    timed_out = (
+        assessment.time_limit_s is not None
+        and (attempt.elapsed_s or 0.0) >= assessment.time_limit_s
+    )
+    if not timed_out:  # at expiry the attempt closes as it stands, whatever its length
+        _refuse_overlong_essays(attempt, questions, responses)
     earned_total = 0.0
     max_total = 0.0
     ungraded = 0
@@ -453,10 +477,6 @@ def submit(session: Session, attempt_id: str, *, elapsed_s: float | None = None)
         earned_total += share * q.points
     score = earned_total / max_total if max_total else 0.0
     passed = score + 1e-9 >= assessment.passing_score
-    timed_out = (
-        assessment.time_limit_s is not None
-        and (attempt.elapsed_s or 0.0) >= assessment.time_limit_s
-    )
     attempt.status = AttemptStatus.TIMED_OUT if timed_out else AttemptStatus.SUBMITTED
     attempt.submitted_at = datetime.now(UTC)
     attempt.points, attempt.max_points = earned_total, max_total

@@ -24,6 +24,17 @@ def count_words(text: str) -> int:
     return sum(1 for w in _WORD.findall(text) if any(c.isalnum() for c in w))
 
 
+def essay_problem(text: str, *, word_limit: int | None) -> str | None:
+    """Why this essay may not be handed in yet, or None. Saving is never refused (a draft over
+    the limit is still the learner's work); only a submit the learner chose is."""
+    if word_limit is None:
+        return None
+    words = count_words(text)
+    if words <= word_limit:
+        return None
+    return f"{words} words, {words - word_limit} over the limit of {word_limit}"
+
+
 def upload_problem(
     name: str, size: int, *, max_bytes: int | None, accept: list[str] | tuple[str, ...]
 ) -> str | None:

@@ -21,7 +21,7 @@ from app.attempts import (
 )
 from app.courses.exporter import export_course
 from app.courses.importer import CourseImportError
-from app.db.models import Event, Question
+from app.db.models import AttemptStatus, Event, Question
 from app.db.store import Store
 from app.events import Verb
 from tests.attempts.conftest import MakeQuiz, answer_row, attempt_row
@@ -217,3 +217,38 @@ def test_bad_settings_are_refused_naming_the_file(
     with pytest.raises(CourseImportError) as err:
         make_quiz(settings=settings)
     assert "quiz.json" in str(err.value) and problem in str(err.value)
+
+
+def essay_question(qid: str, word_limit: int) -> dict[str, object]:
+    return {"id": qid, "type": "essay", "prompt": "Explain.", "word_limit": word_limit}
+
+
+def test_an_essay_over_its_word_limit_is_kept_but_not_handed_in(
+    make_quiz: MakeQuiz, learner: str
+) -> None:
+    store = make_quiz(
+        settings={"time_limit_s": 600},
+        questions=[choice_question("q1"), essay_question("q2", word_limit=5)],
+    )
+    view = start(store, learner)
+    too_long = "Speed is the distance covered per unit of time."
+    with store.write() as s:
+        save_answer(s, view.attempt_id, "q2", too_long, elapsed_s=10)
+    with store.write() as s, pytest.raises(AttemptError, match=r"Question 2: 9 words, 4 over"):
+        submit(s, view.attempt_id, elapsed_s=20)
+    with store.read() as s:  # refused, not lost: the draft is there, the attempt still open
+        assert answer_row(s, view.attempt_id, "q2").response == too_long
+        assert attempt_row(s, view.attempt_id).status == AttemptStatus.IN_PROGRESS
+    with store.write() as s:
+        save_answer(s, view.attempt_id, "q2", "Distance over time.", elapsed_s=30)
+        assert submit(s, view.attempt_id, elapsed_s=40).status == AttemptStatus.SUBMITTED
+
+
+def test_at_expiry_an_overlong_essay_is_handed_in_as_it_stands(
+    make_quiz: MakeQuiz, learner: str
+) -> None:
+    store = make_quiz(settings={"time_limit_s": 60}, questions=[essay_question("q1", 3)])
+    view = start(store, learner)
+    with store.write() as s:
+        save_answer(s, view.attempt_id, "q1", "one two three four five", elapsed_s=30)
+        assert submit(s, view.attempt_id, elapsed_s=61).status == AttemptStatus.TIMED_OUT

@@ -544,7 +544,10 @@ class QuizRunner(QWidget):
         try:
             result = self.ctx.record(close_attempt)
         except AttemptError as exc:
+            # Refused (an essay over its word limit, say): the attempt stays open and its clock
+            # goes on.
             self.error.setText(str(exc))
+            self.ticker.start()
             return
         self._closed(result)
 
