@@ -1,4 +1,5 @@
-"""`slate bank import FILE [--course ID] [--dry-run] [--json]` and `slate bank list`.
+"""`slate bank import FILE [--course ID] [--dry-run] [--json]`, `slate bank list` and
+`slate bank export BANK_ID --out FILE [--json]`.
 
 Heavy modules are imported inside the handlers so that `slate --help` stays fast.
 """
@@ -16,7 +17,7 @@ FORMAT_CHOICES = ("gift", "aiken", "qti")
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     bank = subparsers.add_parser(
-        "bank", parents=[common], help="import question banks (GIFT, Aiken, QTI)"
+        "bank", parents=[common], help="import and export question banks (GIFT, Aiken, QTI)"
     )
     bank_sub = bank.add_subparsers(dest="bank_command", required=True, metavar="ACTION")
     imp = bank_sub.add_parser(
@@ -37,6 +38,26 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     lst = bank_sub.add_parser("list", parents=[common], help="list stored question banks")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=cmd_bank_list)
+    exp = bank_sub.add_parser(
+        "export",
+        parents=[common],
+        help="write a stored question bank as a Moodle GIFT file",
+        description="Write a stored question bank as a Moodle GIFT file. Questions GIFT "
+        "cannot express are left out or changed, each with a warning.",
+    )
+    exp.add_argument(
+        "bank_id", type=_bank_id, metavar="BANK_ID", help="the bank's id (see 'slate bank list')"
+    )
+    exp.add_argument("--out", type=Path, required=True, metavar="FILE", help="the .gift file")
+    exp.add_argument("--json", action="store_true", help="print the result as JSON")
+    exp.set_defaults(func=cmd_bank_export)
+
+
+def _bank_id(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a bank id (a whole number)") from None
 
 
 def cmd_bank_import(args: argparse.Namespace) -> int:
@@ -116,4 +137,42 @@ def cmd_bank_list(args: argparse.Namespace) -> int:
         for b in banks:
             course = b.course_id or "-"
             print(f"{b.bank_id}\t{b.format}\t{b.questions}\t{course}\t{b.name}")
+    return 0
+
+
+def cmd_bank_export(args: argparse.Namespace) -> int:
+    from app.banks.gift_export import write_gift
+    from app.banks.store import load_bank
+    from app.commands import open_store
+
+    # Export only reads: it may run while the app has the store open.
+    store = open_store(args, lock=False)
+    try:
+        with store.read() as session:
+            bank = load_bank(session, args.bank_id)
+    finally:
+        store.close()
+    # A SlateError (unknown bank, unwritable file) is printed as one line by `slate` itself.
+    result = write_gift(args.out, bank.questions)
+    warnings = [
+        {"file": bank.source_name, "line": w.line, "message": w.message} for w in result.warnings
+    ]
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "bank_id": args.bank_id,
+                    "file": str(result.path),
+                    "questions": result.questions,
+                    "kinds": result.kinds,
+                    "warnings": warnings,
+                },
+                ensure_ascii=False,
+            )
+        )
+        return 0
+    kinds = ", ".join(f"{n} {kind}" for kind, n in result.kinds.items()) or "none"
+    print(f"Exported {result.questions} questions to {result.path} ({kinds}).")
+    for warning in result.warnings:
+        print(f"warning: {bank.source_name}: {warning}", file=sys.stderr)
     return 0

@@ -7,7 +7,9 @@ exported from Moodle come back as Moodle would read them:
   with `//` are comments; `// [id:X] [tag:Y]` comments before a question give its id and tags.
 - `$CATEGORY: path` sets the category of the questions that follow.
 - `::title::`, then an optional `[html]`, `[markdown]`, `[plain]` or `[moodle]` text format.
-- The answer block decides the type, in Moodle's order: empty -> essay; `#...` -> numerical;
+- The answer block decides the type, in Moodle's order: empty -> essay; `#...` -> numerical
+  (`=` answers; `~#feedback` for any other answer: what Moodle ignores after a `~` is kept
+  when it is a weighted answer, and either way named in a warning);
   any `~` -> multiple choice (single answer when some answer starts with `=`, else several
   answers with their `%weight%`); `=` with `->` -> matching; `T`/`TRUE`/`F`/`FALSE` ->
   true/false; otherwise short answer. No block at all -> description.
@@ -414,19 +416,22 @@ class _QuestionReader:
             q.feedback["answers"] = feedbacks
 
     def _numeric(self, q: ImportedQuestion, block: str) -> None:
+        """`=` answers are accepted (with their `%weight%`); `~` is Moodle's "any other
+        answer" branch: its `#feedback` is the feedback for a wrong answer. Moodle ignores
+        whatever else follows a `~`; here a `~` answer that gives credit is kept (with a
+        warning, since Moodle would not keep it) and anything else is named in a warning."""
         q.type = "numeric"
         hash_at = block.index("#")
         body = block[hash_at + 1 :]
         base = self.block_offset + hash_at + 1
-        wrong = body.find("~")
-        if wrong >= 0:
-            _, feedback = self._text_and_feedback(body[wrong + 1 :])
-            if feedback:
-                q.feedback["incorrect"] = feedback
-            body = body[:wrong]
         accepted: list[dict[str, Any]] = []
         feedbacks: list[dict[str, str]] = []
-        for _marker, text, offset in self._split_answers(body, "=", base=base):
+        after_tilde = False
+        for marker, text, offset in self._numeric_parts(body, base):
+            if marker == "~":
+                after_tilde = True
+                self._numeric_other(q, text, offset, accepted, feedbacks)
+                continue
             if not text.strip():
                 continue
             credit, rest = self._weight(text, 1.0, offset)
@@ -440,6 +445,12 @@ class _QuestionReader:
                 continue
             entry = self._numeric_answer(spec, credit, offset)
             accepted.append(entry)
+            if after_tilde:
+                self.warn(
+                    f"answer '={_clean(text.split('#', 1)[0])[:40]}' after a '~' is kept "
+                    "(Moodle would read it as part of the '~' feedback)",
+                    offset,
+                )
             if feedback:
                 feedbacks.append({"answer": numeric_spec(entry), "feedback": feedback})
         if not accepted:
@@ -451,6 +462,79 @@ class _QuestionReader:
             q.key = {"answers": accepted}
         if feedbacks:
             q.feedback["answers"] = feedbacks
+
+    def _numeric_parts(self, body: str, base: int) -> list[tuple[str, str, int]]:
+        """The answers of a numerical block. Moodle reads everything after a `~` as feedback,
+        so an unescaped `=` in a `~`'s feedback that is followed by no number stays text."""
+        parts: list[tuple[str, str, int]] = []
+        for marker, text, offset in self._split_answers(body, "~=", base=base):
+            if parts and marker == "=" and parts[-1][0] == "~" and "#" in parts[-1][1]:
+                spec = _unescape(self._weight(text, 1.0, offset)[1].split("#", 1)[0]).strip()
+                if not _is_numeric_spec(spec):
+                    self.warn(
+                        "an unescaped '=' in the feedback after '~' is read as text (write "
+                        "\\= for a literal '=')",
+                        offset,
+                    )
+                    prev = parts[-1]
+                    parts[-1] = (prev[0], prev[1] + "=" + text, prev[2])
+                    continue
+            parts.append((marker, text, offset))
+        return parts
+
+    def _numeric_other(
+        self,
+        q: ImportedQuestion,
+        text: str,
+        offset: int,
+        accepted: list[dict[str, Any]],
+        feedbacks: list[dict[str, str]],
+    ) -> None:
+        """One `~...` of a numerical question (see `_numeric`)."""
+        credit, rest = self._weight(text, 0.0, offset)
+        raw, feedback = self._text_and_feedback(rest)
+        spec = _unescape(raw).strip()
+        shown = _clean(text.split("#", 1)[0])[:40]
+        if spec and spec != "*" and _is_numeric_spec(spec) and credit > 0:
+            entry = self._numeric_answer(spec, credit, offset)
+            accepted.append(entry)
+            self.warn(
+                f"'~{shown}' is read as an answer worth {number(round(credit * 100, 8))}% "
+                f"(Moodle ignores answers after '~' in a numerical question; write "
+                f"'={shown}' instead)",
+                offset,
+            )
+            if feedback:
+                feedbacks.append({"answer": numeric_spec(entry), "feedback": feedback})
+            return
+        if spec == "*" or not spec:
+            if credit:
+                self.warn(
+                    f"the weight of '~{shown}' (any other answer) is not carried over: an "
+                    "answer not listed earns nothing",
+                    offset,
+                )
+        elif _is_numeric_spec(spec):
+            self.warn(
+                f"'~{shown}' is not kept as an answer: it earns no credit, as does any "
+                "answer not listed",
+                offset,
+            )
+        else:
+            self.warn(
+                f"text {spec[:40]!r} after '~' is not a numerical answer and is not carried "
+                "over (write ~#feedback for the feedback on a wrong answer)",
+                offset,
+            )
+        if not feedback:
+            return
+        if q.feedback.get("incorrect") and q.feedback["incorrect"] != feedback:
+            self.warn(
+                f"a second feedback for a wrong answer ({feedback[:40]!r}) is not carried over",
+                offset,
+            )
+            return
+        q.feedback["incorrect"] = feedback
 
     def _numeric_answer(self, spec: str, credit: float, offset: int) -> dict[str, Any]:
         try:
@@ -510,6 +594,21 @@ class _QuestionReader:
                 + " are not in the GIFT file (Moodle exports them separately); they will "
                 "show as missing images"
             )
+
+
+def _is_numeric_spec(spec: str) -> bool:
+    """Whether `spec` reads as a GIFT numerical answer (`5`, `3.14:0.01`, `1..5`)."""
+    if ".." in spec and ":" not in spec:
+        parts = spec.split("..", 1)
+    else:
+        value, _, tolerance = spec.partition(":")
+        parts = [value, tolerance] if tolerance.strip() else [value]
+    try:
+        for part in parts:
+            float(part)
+    except ValueError:
+        return False
+    return True
 
 
 def _option_id(index: int) -> str:

@@ -4,16 +4,20 @@ Every question gets an explicit `// [id:...]` comment (and its tags), a `::title
 one, and an explicit text format marker. Text is escaped (`\\~ \\= \\# \\{ \\} \\: \\\\`) and
 line breaks are written as `\\n`, so each question sits on its lines without blank lines.
 What GIFT cannot say (ordering questions, case-sensitive short answers, QTI bounds and default
-mappings) is reported in the returned warnings, never dropped silently.
+mappings, points) is reported in the returned warnings, never dropped silently.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from app.banks.model import BankWarning, ImportedQuestion, number, numeric_spec
+from app.analytics.files import write_atomically
+from app.banks.model import KINDS, BankWarning, ImportedQuestion, number, numeric_spec
 
 _SPECIAL = "\\~=#{}:"
 
@@ -46,14 +50,45 @@ def export_gift(questions: Iterable[ImportedQuestion]) -> tuple[str, list[BankWa
     return "\n\n".join(blocks) + "\n", warnings
 
 
+@dataclass
+class GiftFile:
+    """What `write_gift` wrote: how many questions, and what GIFT could not say."""
+
+    path: Path
+    questions: int
+    kinds: dict[str, int] = field(default_factory=dict)
+    warnings: list[BankWarning] = field(default_factory=list)
+
+
+def can_export(q: ImportedQuestion) -> bool:
+    """Whether GIFT has a form for this question at all (if not, it is left out, with a
+    warning)."""
+    return q.type in _ANSWERS or q.type == "description"
+
+
+def write_gift(path: Path, questions: Iterable[ImportedQuestion]) -> GiftFile:
+    """Write `questions` as a GIFT file atomically (temp file, fsync, rename): after a failure
+    the file is as before. Raises `OutputFileError` (a SlateError) if it cannot be written."""
+    questions = list(questions)
+    text, warnings = export_gift(questions)
+    write_atomically(path, text.encode("utf-8"))
+    exported = [q for q in questions if can_export(q)]
+    counts = Counter(q.kind for q in exported)
+    kinds = {kind: counts[kind] for kind in KINDS if counts[kind]}
+    return GiftFile(path, len(exported), kinds, warnings)
+
+
 def _question(q: ImportedQuestion, warnings: list[BankWarning]) -> str | None:
     def warn(message: str) -> None:
-        warnings.append(BankWarning(q.source_line, f"{q.question_id}: {message}"))
+        label = f"{q.question_id} ({q.title!r})" if q.title else q.question_id
+        warnings.append(BankWarning(q.source_line, f"{label}: {message}"))
 
-    writer = _ANSWERS.get(q.type)
-    if writer is None and q.type != "description":
+    if not can_export(q):
         warn(f"{q.type} questions have no GIFT form; not exported")
         return None
+    writer = _ANSWERS.get(q.type)
+    if float(q.points) != 1.0:
+        warn(f"points {number(float(q.points))!r} have no GIFT form; exported without them")
     comment = " ".join([f"[id:{q.question_id}]"] + [f"[tag:{t}]" for t in q.tags])
     head = f"// {comment}\n"
     if q.title:

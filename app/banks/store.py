@@ -1,4 +1,4 @@
-"""Saving an imported bank into the store, and reading banks back.
+"""Saving an imported bank into the store, and reading banks back (`load_bank`).
 
 A bank and all its questions are written in ONE transaction: a failure (an unknown course, a
 full disk) leaves the store exactly as it was.
@@ -13,13 +13,18 @@ from typing import cast
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
-from app.banks.model import BankImport
+from app.banks.model import BankImport, ImportedQuestion
 from app.db.models import BankQuestion, Course, QuestionBank
 from app.db.store import Store
+from app.errors import SlateError
 
 
 class BankStoreError(Exception):
     """The bank could not be saved; nothing was written."""
+
+
+class UnknownBankError(SlateError):
+    """No stored bank has this id."""
 
 
 @dataclass(frozen=True)
@@ -109,3 +114,38 @@ def list_banks(session: Session) -> list[BankSummary]:
         )
         for bank, n in rows
     ]
+
+
+def load_bank(session: Session, bank_id: int) -> BankImport:
+    """A stored bank back in the importer-neutral model, its questions in their stored order.
+
+    The warnings are not loaded: they were about the file it was imported from.
+    """
+    row = session.get(QuestionBank, bank_id)
+    if row is None:
+        raise UnknownBankError(
+            f"no question bank with id {bank_id} in this store (see 'slate bank list')"
+        )
+    questions = [
+        ImportedQuestion(
+            type=q.type,
+            prompt=q.prompt,
+            key=dict(q.key or {}),
+            options=list(q.options or []),
+            feedback=dict(q.feedback or {}),
+            title=q.title,
+            question_id=q.question_id,
+            category=q.category,
+            tags=list(q.tags or []),
+            prompt_format=q.prompt_format,
+            points=q.points,
+            source_line=q.source_line,
+        )
+        for q in row.questions
+    ]
+    return BankImport(
+        source_name=row.source_name,
+        format=row.format,
+        questions=questions,
+        categories=len({q.category for q in questions if q.category}),
+    )

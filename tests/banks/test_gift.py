@@ -293,3 +293,164 @@ def test_random_input_is_refused_or_read_and_round_trips() -> None:
             continue
         assert _fields(parse_gift(exported, "again.gift")) == _fields(bank), text
     assert read > 100
+
+
+# -- `~` in numerical questions (never a silent drop) -----------------------------------------
+
+MOODLE_IGNORES = "(Moodle ignores answers after '~' in a numerical question; write '={}' instead)"
+
+
+def _warnings(bank: BankImport) -> list[tuple[int | None, str]]:
+    return [(w.line, w.message) for w in bank.warnings]
+
+
+def test_numeric_weighted_tilde_answer_is_kept_with_a_warning() -> None:
+    bank = bank_of("::Q:: Pi? {#=3.14:0.01 =%50%3:0.5 ~%25%3.5 #close}")
+    (q,) = bank.questions
+    assert q.type == "numeric"
+    assert q.key == {
+        "answers": [
+            {"answer": 3.14, "tolerance": 0.01, "credit": 1},
+            {"answer": 3, "tolerance": 0.5, "credit": 0.5},
+            {"answer": 3.5, "tolerance": 0, "credit": 0.25},
+        ]
+    }
+    assert q.feedback == {"answers": [{"answer": "3.5:0", "feedback": "close"}]}
+    assert _warnings(bank) == [
+        (1, "'~%25%3.5' is read as an answer worth 25% " + MOODLE_IGNORES.format("%25%3.5"))
+    ]
+    assert grade_response("numeric", q.key, "3.5") == 0.5  # the best matching answer counts
+    assert grade_response("numeric", q.key, "3.7") == 0.0
+    assert grade_response("numeric", q.key, "3.141") == 1.0
+
+
+def test_numeric_short_form_with_a_weighted_tilde_answer() -> None:
+    bank = bank_of("Q?{#5 ~%50%6#close}")
+    (q,) = bank.questions
+    assert q.key == {
+        "answers": [
+            {"answer": 5, "tolerance": 0, "credit": 1},
+            {"answer": 6, "tolerance": 0, "credit": 0.5},
+        ]
+    }
+    assert q.feedback == {"answers": [{"answer": "6:0", "feedback": "close"}]}
+    assert _warnings(bank) == [
+        (1, "'~%50%6' is read as an answer worth 50% " + MOODLE_IGNORES.format("%50%6"))
+    ]
+    assert grade_response("numeric", q.key, "6") == 0.5
+
+
+def test_numeric_text_after_tilde_is_named_in_a_warning() -> None:
+    bank = bank_of("Intro line.\nQ?{#=5\n~other stuff}")
+    (q,) = bank.questions
+    assert q.key == {"answer": 5, "tolerance": 0}
+    assert q.feedback == {}
+    assert _warnings(bank) == [
+        (
+            3,
+            "text 'other stuff' after '~' is not a numerical answer and is not carried over "
+            "(write ~#feedback for the feedback on a wrong answer)",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("block", "key", "feedback", "warnings"),
+    [
+        # Moodle's own export: the `~#` branch is the feedback for any other answer.
+        (
+            "{#=5:1#Yes\n~#No}",
+            {"answer": 5, "tolerance": 1},
+            {"answers": [{"answer": "5:1", "feedback": "Yes"}], "incorrect": "No"},
+            [],
+        ),
+        ("{#=5 ~*#No}", {"answer": 5, "tolerance": 0}, {"incorrect": "No"}, []),
+        (
+            "{#=5\n~%50%#Half for anything?}",
+            {"answer": 5, "tolerance": 0},
+            {"incorrect": "Half for anything?"},
+            [
+                (
+                    2,
+                    "the weight of '~%50%' (any other answer) is not carried over: an answer "
+                    "not listed earns nothing",
+                )
+            ],
+        ),
+        (
+            "{#=5\n~6#Off by one}",
+            {"answer": 5, "tolerance": 0},
+            {"incorrect": "Off by one"},
+            [
+                (
+                    2,
+                    "'~6' is not kept as an answer: it earns no credit, as does any answer "
+                    "not listed",
+                )
+            ],
+        ),
+        (
+            "{#=5\n~junk#Try again}",
+            {"answer": 5, "tolerance": 0},
+            {"incorrect": "Try again"},
+            [
+                (
+                    2,
+                    "text 'junk' after '~' is not a numerical answer and is not carried over "
+                    "(write ~#feedback for the feedback on a wrong answer)",
+                )
+            ],
+        ),
+        (
+            "{#=5\n~#Use a = b}",
+            {"answer": 5, "tolerance": 0},
+            {"incorrect": "Use a = b"},
+            [
+                (
+                    2,
+                    "an unescaped '=' in the feedback after '~' is read as text "
+                    "(write \\= for a literal '=')",
+                )
+            ],
+        ),
+        (
+            "{#=5\n~#Wrong\n=%50%6}",
+            {
+                "answers": [
+                    {"answer": 5, "tolerance": 0, "credit": 1},
+                    {"answer": 6, "tolerance": 0, "credit": 0.5},
+                ]
+            },
+            {"incorrect": "Wrong"},
+            [
+                (
+                    3,
+                    "answer '=%50%6' after a '~' is kept "
+                    "(Moodle would read it as part of the '~' feedback)",
+                )
+            ],
+        ),
+        (
+            "{#=5\n~#One\n~#Two}",
+            {"answer": 5, "tolerance": 0},
+            {"incorrect": "One"},
+            [(3, "a second feedback for a wrong answer ('Two') is not carried over")],
+        ),
+    ],
+)
+def test_numeric_tilde_branches(
+    block: str, key: dict, feedback: dict, warnings: list[tuple[int, str]]
+) -> None:
+    bank = bank_of("Q?" + block)
+    (q,) = bank.questions
+    assert (q.type, q.key, q.feedback) == ("numeric", key, feedback)
+    assert _warnings(bank) == warnings
+
+
+def test_numeric_tilde_answers_round_trip_without_warnings() -> None:
+    bank = bank_of("::Q:: Pi? {#=3.14:0.01 =%50%3:0.5 ~%25%3.5 #close\n~#No}")
+    text, warnings = export_gift(bank.questions)
+    assert warnings == []
+    again = parse_gift(text, "exported.gift")
+    assert again.warnings == []
+    assert _fields(again) == _fields(bank)
