@@ -11,6 +11,15 @@ Figures:
 - time per item (selection + estimate update) on a 10,000-item bank.
 ratio = Slate RMSE (EAP + max info, k = 1) / catsim RMSE at 20 items; target <= 1.0.
 
+Acceptance, judged on Slate EAP + max info (k = 1) against catsim at 20 items, both on the same
+simulated examinees: RMSE must not be worse (ratio <= 1.0), and bias must not be worse by its
+absolute value beyond Monte-Carlo noise: |Slate bias| <= |catsim bias| + 2 SE, where SE is the
+standard error of the difference of the two mean errors, sd(Slate error - catsim error) / sqrt(n)
+over the n examinees (paired, so it counts the noise of both estimates and their correlation
+through the shared true abilities). The standard error of each side's mean error,
+sd(error) / sqrt(n), is printed too. A "verdict:" line says whether both hold; the exit code
+stays 0 either way, as in the other benches. The last line is one JSON object of the figures.
+
     python bench/cat.py [--quick]
 """
 
@@ -105,10 +114,37 @@ def run_catsim(matrix: np.ndarray, thetas: np.ndarray, stopper: Any) -> Any:
 
 
 def accuracy(estimates: np.ndarray, thetas: np.ndarray) -> dict[str, float]:
+    """RMSE, bias (mean error) and the standard error of that mean, sd(error) / sqrt(n)."""
     error = np.asarray(estimates) - thetas
     return {
         "rmse": round(float(np.sqrt(np.mean(error**2))), 4),
         "bias": round(float(error.mean()), 4),
+        "bias_se": round(_standard_error(error), 4),
+    }
+
+
+def _standard_error(values: np.ndarray) -> float:
+    return float(np.std(values, ddof=1) / np.sqrt(len(values)))
+
+
+def judge(
+    slate_est: np.ndarray, catsim_est: np.ndarray, thetas: np.ndarray
+) -> dict[str, float | bool]:
+    """Slate against catsim on the same examinees: RMSE not worse; |bias| not worse than catsim's
+    |bias| plus 2 standard errors of the (paired) difference of the two mean errors."""
+    slate_error = np.asarray(slate_est) - thetas
+    catsim_error = np.asarray(catsim_est) - thetas
+    slate_rmse = float(np.sqrt(np.mean(slate_error**2)))
+    catsim_rmse = float(np.sqrt(np.mean(catsim_error**2)))
+    diff_se = _standard_error(slate_error - catsim_error)
+    tolerance = 2.0 * diff_se
+    limit = abs(float(catsim_error.mean())) + tolerance
+    return {
+        "rmse_ok": slate_rmse <= catsim_rmse,
+        "bias_ok": abs(float(slate_error.mean())) <= limit,
+        "bias_diff_se": round(diff_se, 4),
+        "bias_tolerance": round(tolerance, 4),
+        "abs_bias_limit": round(limit, 4),
     }
 
 
@@ -135,7 +171,9 @@ def main() -> None:
 
     slate = accuracy(slate_est, thetas)
     slate_k5 = accuracy(k5_est, thetas)
-    catsim = accuracy(np.array(cat20.latest_estimations), thetas)
+    catsim_est = np.array(cat20.latest_estimations)
+    catsim = accuracy(catsim_est, thetas)
+    verdict = judge(slate_est, catsim_est, thetas)
 
     big_bank, big_matrix = make_bank(BIG_BANK_SIZE)
     timed = thetas[: n_timed[0]]
@@ -155,6 +193,11 @@ def main() -> None:
         "slate_eap_randomesque5_bias": slate_k5["bias"],
         "catsim_mle_maxinfo_rmse": catsim["rmse"],
         "catsim_mle_maxinfo_bias": catsim["bias"],
+        "slate_eap_maxinfo_bias_se": slate["bias_se"],
+        "catsim_mle_maxinfo_bias_se": catsim["bias_se"],
+        "bias_diff_se": verdict["bias_diff_se"],
+        "bias_tolerance": verdict["bias_tolerance"],
+        "abs_bias_limit": verdict["abs_bias_limit"],
         "slate_mean_length_se_0_3": round(float(slate_lengths.mean()), 2),
         "catsim_mean_length_se_0_3": round(
             float(np.mean([len(items) for items in cat_se.administered_items])), 2
@@ -171,10 +214,22 @@ def main() -> None:
         "slate_ms_per_item_10k": round(slate_ms, 3),
         "catsim_ms_per_item_10k": round(cat_ms, 3),
         "ratio": round(slate["rmse"] / catsim["rmse"], 3),
+        "rmse_ok": verdict["rmse_ok"],
+        "bias_ok": verdict["bias_ok"],
+        "verdict": "pass" if verdict["rmse_ok"] and verdict["bias_ok"] else "fail",
     }
     for key, value in figures.items():
-        if key != "bench":
+        if key not in ("bench", "rmse_ok", "bias_ok", "verdict"):
             print(f"{key:44} {value}")
+    rmse_word = "not worse than" if verdict["rmse_ok"] else "WORSE than"
+    bias_word = "within" if verdict["bias_ok"] else "OUTSIDE"
+    print(
+        f"verdict: {figures['verdict'].upper()} at {TEST_LENGTH} items, {n_examinees} examinees: "
+        f"Slate RMSE {slate['rmse']} {rmse_word} catsim's {catsim['rmse']} "
+        f"(ratio {figures['ratio']}); Slate |bias| {abs(slate['bias'])} {bias_word} "
+        f"catsim's |bias| {abs(catsim['bias'])} + 2 SE of the paired difference of mean errors "
+        f"({verdict['bias_tolerance']}) = {verdict['abs_bias_limit']}"
+    )
     print(json.dumps(figures))
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.courses.adaptive_spec import IrtSpec
 from app.courses.manifest import CourseManifest, ItemSpec, QuizFile
 from app.courses.package import MANIFEST, MAX_LESSON_BYTES, PackageError, PackageReader
 from app.db.models import (
@@ -462,8 +463,22 @@ def _write_assessment(session: Session, item: Item, quiz: QuizFile) -> None:
             question.key = question.key | {"hints": list(hints)}
         question.feedback = spec.feedback.model_dump()
         question.retired = False
-        irt = spec.irt
-        question.irt_a, question.irt_b, question.irt_c = (
-            (irt.a, irt.b, irt.c) if irt is not None else (None, None, None)
-        )
+        _write_irt(question, spec.irt)
         question.difficulty, question.topic = spec.difficulty, spec.topic
+
+
+def _write_irt(question: Question, irt: IrtSpec | None) -> None:
+    """A question's item parameters from the package, without losing a calibration.
+
+    Parameters calibrated on the server and applied here (app.adaptive.params.apply_item_params,
+    which stamps `params_calibrated_at`) belong to the question's stable id, so a newer version
+    imported by any path (CLI, GUI, sync download) keeps them when its question has no `irt`
+    block. Explicit `irt` values in the package win, and the stamp is cleared, since the stored
+    values are then the author's, not a calibration's. A question without `irt` that was never
+    calibrated has none. Retired questions are not written here: they keep what they had.
+    """
+    if irt is not None:
+        question.irt_a, question.irt_b, question.irt_c = irt.a, irt.b, irt.c
+        question.params_calibrated_at = None
+    elif question.params_calibrated_at is None:
+        question.irt_a, question.irt_b, question.irt_c = None, None, None

@@ -7,15 +7,20 @@ import json
 import os
 import shutil
 import sqlite3
+import stat
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from app.courses import package as package_format
 from app.courses.importer import CourseImportError, import_course
 from app.db.models import Item, Question
 from app.db.store import Store
+from tests.packages.helpers import course_content
 
 TABLES = (
     "courses",
@@ -53,7 +58,7 @@ def package(tmp_path: Path, demo_dir: Path) -> Path:
     return dest
 
 
-def edit_manifest(pkg: Path, change) -> None:  # type: ignore[no-untyped-def]
+def edit_manifest(pkg: Path, change: Callable[[dict[str, Any]], None]) -> None:
     manifest = json.loads((pkg / "course.json").read_text())
     change(manifest)
     (pkg / "course.json").write_text(json.dumps(manifest))
@@ -239,6 +244,58 @@ def test_zip_bomb(store: Store, tmp_path: Path, package: Path) -> None:
     }
     members["media/padding.bin"] = b"\0" * (50 * 1024 * 1024)
     assert_refused(store, _zip(tmp_path / "bomb.zip", members), "media/padding.bin", "zip bomb")
+
+
+def _bump_version(members: dict[str, bytes], version: str) -> None:
+    manifest = json.loads(members["course.json"])
+    manifest["version"] = version
+    members["course.json"] = json.dumps(manifest).encode()
+
+
+def test_zip_over_the_total_size_limit(
+    store: Store, tmp_path: Path, package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    members = {
+        str(p.relative_to(package)): p.read_bytes() for p in package.rglob("*") if p.is_file()
+    }
+    # A small limit keeps the file small; the reader's own check of the declared sizes runs.
+    limit = sum(len(data) for data in members.values()) + 64 * 1024
+    monkeypatch.setattr(package_format, "MAX_TOTAL_BYTES", limit)
+    # Under the limit the package imports, so the limit is what refuses the next one.
+    assert import_course(store, _zip(tmp_path / "fits.zip", members)).status == "imported"
+    _bump_version(members, "9.0.0")
+    # Incompressible, so the per-member ratio check passes and only the total is over.
+    members["media/padding.bin"] = os.urandom(128 * 1024)
+    archive = _zip(tmp_path / "big.zip", members)
+    with zipfile.ZipFile(archive) as zf:
+        assert sum(i.file_size for i in zf.infolist()) > limit
+        assert all(i.file_size <= 100 * max(i.compress_size, 1) for i in zf.infolist())
+    before = course_content(store)
+    assert_refused(store, archive, str(archive), f"larger than {limit} bytes")
+    assert course_content(store) == before
+
+
+def test_zip_symlink_member(store: Store, tmp_path: Path, package: Path) -> None:
+    import_course(store, package)
+    lesson = "lessons/02-units.md"
+    members = {
+        str(p.relative_to(package)): p.read_bytes()
+        for p in package.rglob("*")
+        if p.is_file() and p.relative_to(package).as_posix() != lesson
+    }
+    _bump_version(members, "9.0.0")
+    archive = _zip(tmp_path / "link.zip", members)
+    with zipfile.ZipFile(archive, "a") as zf:
+        # The lesson the manifest names is a link to a file outside the package.
+        link = zipfile.ZipInfo(lesson)
+        link.create_system = 3  # Unix, whose mode bits external_attr carries
+        link.external_attr = 0o120777 << 16
+        zf.writestr(link, "/etc/passwd")
+    with zipfile.ZipFile(archive) as zf:
+        assert stat.S_ISLNK(zf.getinfo(lesson).external_attr >> 16)
+    before = course_content(store)
+    assert_refused(store, archive, lesson, "symbolic links are not allowed")
+    assert course_content(store) == before
 
 
 def test_not_a_package(store: Store, tmp_path: Path) -> None:
