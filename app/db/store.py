@@ -115,6 +115,9 @@ class Store:
         With `lock`, this process becomes the store's only writer until `close()`; a second
         Slate on the same store gets a StoreLockedError that says so.
         """
+        # Absolute from here on: media and lesson paths are handed to Qt as file URLs, which a
+        # relative folder (`--data-dir store`) would break.
+        data_dir = Path(data_dir).expanduser().absolute()
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
             file_lock = _acquire_lock(data_dir) if lock else None
