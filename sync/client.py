@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Self
 
 import httpx
 
@@ -76,7 +77,34 @@ def _looks_like_url(url: str) -> bool:
     return " " not in url
 
 
-class OutboxPusher:
+class ServerConnection:
+    """One store's HTTP client for the API of its server: `server_url`, else the one saved."""
+
+    def __init__(self, store: Store, server_url: str | None, *, timeout_s: float) -> None:
+        self.store = store
+        with store.read() as session:
+            saved = get_meta(session, SERVER_URL)
+        url = server_url or saved
+        if not url:
+            raise SyncError("No server is set. Choose one in Settings.", retryable=False)
+        self.server_url = normalise_url(url)
+        self._http = httpx.Client(
+            base_url=self.server_url + API_PREFIX,
+            timeout=httpx.Timeout(timeout_s, connect=5.0),
+            headers={"User-Agent": USER_AGENT},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+class OutboxPusher(ServerConnection):
     """Pushes one store's pending events to one server."""
 
     def __init__(
@@ -87,28 +115,8 @@ class OutboxPusher:
         batch_size: int = DEFAULT_BATCH,
         timeout_s: float = 15.0,
     ) -> None:
-        self.store = store
-        with store.read() as session:
-            saved = get_meta(session, SERVER_URL)
-        url = server_url or saved
-        if not url:
-            raise SyncError("No server is set. Choose one in Settings.", retryable=False)
-        self.server_url = normalise_url(url)
+        super().__init__(store, server_url, timeout_s=timeout_s)
         self.batch_size = batch_size
-        self._http = httpx.Client(
-            base_url=self.server_url + API_PREFIX,
-            timeout=httpx.Timeout(timeout_s, connect=5.0),
-            headers={"User-Agent": USER_AGENT},
-        )
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> OutboxPusher:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
     # -- requests ---------------------------------------------------------------------------
     def _request(self, method: str, path: str, **kwargs: object) -> httpx.Response:

@@ -24,12 +24,11 @@ from app.downstream.records import (
     pull_state,
     stage_page,
 )
-from app.identity import DEVICE_TOKEN, SERVER_URL, get_meta
+from app.identity import DEVICE_TOKEN, get_meta
 from sync.appliers import APPLIERS
 from sync.changes import DEFAULT_PAGE_LIMIT, ChangesPage
-from sync.client import USER_AGENT, SyncError, _error_from, normalise_url
+from sync.client import ServerConnection, SyncError, _error_from
 from sync.course_download import DownloadProgress, download_pending
-from sync.protocol import API_PREFIX
 
 # progress(records applied, records known so far)
 PullProgress = Callable[[int, int], None]
@@ -45,7 +44,7 @@ class PullReport:
     courses_imported: list[str]
 
 
-class ChangePuller:
+class ChangePuller(ServerConnection):
     """Pulls one server's change log into one store, then fetches the courses it announced."""
 
     def __init__(
@@ -56,27 +55,8 @@ class ChangePuller:
         page_limit: int = DEFAULT_PAGE_LIMIT,
         timeout_s: float = 30.0,
     ) -> None:
-        self.store = store
-        with store.read() as session:
-            url = server_url or get_meta(session, SERVER_URL)
-        if not url:
-            raise SyncError("No server is set. Choose one in Settings.", retryable=False)
-        self.server_url = normalise_url(url)
+        super().__init__(store, server_url, timeout_s=timeout_s)
         self.page_limit = page_limit
-        self._http = httpx.Client(
-            base_url=self.server_url + API_PREFIX,
-            timeout=httpx.Timeout(timeout_s, connect=5.0),
-            headers={"User-Agent": USER_AGENT},
-        )
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> ChangePuller:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
     def _headers(self) -> dict[str, str]:
         with self.store.read() as session:

@@ -10,6 +10,7 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.adaptive.irt import DIFFICULTY_TO_B
+from app.assess import QUESTION_TYPES as AUTO_GRADED_TYPES
 
 IrtModel = Literal["1PL", "2PL", "3PL"]
 DifficultyLabel = Literal["very easy", "easy", "medium", "hard", "very hard"]
@@ -17,16 +18,7 @@ assert set(DifficultyLabel.__args__) == set(DIFFICULTY_TO_B)  # type: ignore[att
 
 # Question types an adaptive test can use: the engine needs right or wrong at once, so nothing
 # a teacher grades later.
-ADAPTIVE_TYPES = (
-    "single_choice",
-    "multiple_choice",
-    "true_false",
-    "numeric",
-    "short_answer",
-    "matching",
-    "ordering",
-    "fill_blanks",
-)
+ADAPTIVE_TYPES = AUTO_GRADED_TYPES
 
 
 class _Spec(BaseModel):

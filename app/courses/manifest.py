@@ -15,6 +15,8 @@ from pydantic import (
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from app.assess import QUESTION_TYPES
+from app.assess.manual import MANUAL_TYPES
 from app.assess.text import compile_answer_pattern
 from app.courses.adaptive_spec import (
     AdaptiveSettings,
@@ -121,17 +123,9 @@ class FeedbackSpec(_Model):
     incorrect: str = ""
 
 
-AUTO_GRADED_TYPES = (
-    "single_choice",
-    "multiple_choice",
-    "true_false",
-    "numeric",
-    "short_answer",
-    "matching",
-    "ordering",
-    "fill_blanks",
-)
-MANUALLY_GRADED_TYPES = ("essay", "file_upload", "drawing", "code")
+# The graders in app.assess are the one list of what is graded at once.
+AUTO_GRADED_TYPES = QUESTION_TYPES
+MANUALLY_GRADED_TYPES = MANUAL_TYPES
 QuestionType = Literal[
     "single_choice",
     "multiple_choice",

@@ -86,6 +86,22 @@ def grade_answer(
     return ref, share
 
 
+def _score_row(
+    event_id: str, school_id: str, event: Any, ref: QuestionRef, share: float
+) -> dict[str, Any]:
+    """An `answer_scores` row; `event` is a pushed EventIn or a stored Event."""
+    return {
+        "event_id": event_id,
+        "school_id": school_id,
+        "user_id": event.user_id,
+        "course_id": ref.course_id,
+        "course_version": event.course_version,
+        "question": ref.key,
+        "share": share,
+        "graded_at": datetime.now(UTC),
+    }
+
+
 def score_answers(session: Session, device: Device, events: Sequence[Any]) -> int:
     """Grade the `answered` events of a push in its transaction; returns how many were scored.
 
@@ -102,19 +118,7 @@ def score_answers(session: Session, device: Device, events: Sequence[Any]) -> in
         graded = grade_answer(keys, event.course_version, event.object_id, event.result)
         if graded is None:
             continue
-        ref, share = graded
-        rows.append(
-            {
-                "event_id": item.id,
-                "school_id": device.school_id,
-                "user_id": event.user_id,
-                "course_id": ref.course_id,
-                "course_version": event.course_version,
-                "question": ref.key,
-                "share": share,
-                "graded_at": datetime.now(UTC),
-            }
-        )
+        rows.append(_score_row(item.id, device.school_id, event, *graded))
     return _insert_scores(session, rows)
 
 
@@ -132,19 +136,7 @@ def rescore_unscored(session: Session, course_id: str) -> int:
         graded = grade_answer(keys, event.course_version, event.object_id, event.result)
         if graded is None or not event.course_version:
             continue
-        ref, share = graded
-        rows.append(
-            {
-                "event_id": event.id,
-                "school_id": event.school_id,
-                "user_id": event.user_id,
-                "course_id": ref.course_id,
-                "course_version": event.course_version,
-                "question": ref.key,
-                "share": share,
-                "graded_at": datetime.now(UTC),
-            }
-        )
+        rows.append(_score_row(event.id, event.school_id, event, *graded))
     return _insert_scores(session, rows)
 
 

@@ -26,9 +26,9 @@ from sync.client import OutboxPusher
 from tests.bundles.helpers import (
     import_bundle,
     import_bundle_fails,
-    learn,
     server_event_ids,
 )
+from tests.support.learning import learn
 from tests.support.server_process import ServerProcess
 
 

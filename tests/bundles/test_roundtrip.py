@@ -17,11 +17,10 @@ from sync.client import OutboxPusher
 from tests.bundles.helpers import (
     copy_store,
     import_bundle,
-    learn,
-    local_ids,
     server_event_ids,
     slate,
 )
+from tests.support.learning import learn, local_ids
 from tests.support.server_process import ServerProcess
 
 

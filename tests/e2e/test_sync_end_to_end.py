@@ -20,32 +20,9 @@ from sqlalchemy import func, select
 from app import outbox
 from app.db.models import Event
 from app.db.store import Store
-from app.learning import complete_lesson, record_video_progress
 from sync.client import OutboxPusher, SyncError
+from tests.support.learning import learn, local_ids
 from tests.support.server_process import ServerProcess
-
-COURSE = "demo.speed-distance-time"
-
-
-def learn(store: Store, learner: str, rounds: int) -> None:
-    """Some real learner actions, each writing events."""
-    for i in range(rounds):
-        with store.write() as s:
-            record_video_progress(
-                s,
-                learner,
-                COURSE,
-                "intro-video",
-                watched=[[i * 2.0, i * 2.0 + 2]],
-                position_s=i * 2.0 + 2,
-                duration_s=78,
-            )
-            complete_lesson(s, learner, COURSE, "lesson-units")
-
-
-def local_ids(store: Store) -> set[str]:
-    with store.read() as s:
-        return set(s.scalars(select(Event.id)))
 
 
 def server_events(server: ServerProcess) -> int:

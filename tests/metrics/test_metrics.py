@@ -12,8 +12,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from app.db.store import Store
 from sync.bundle_laptop import export_bundle
 from sync.client import OutboxPusher
-from tests.bundles.helpers import import_bundle, learn
+from tests.bundles.helpers import import_bundle
 from tests.server.helpers import make_event, new_source_id, push, push_ok
+from tests.support.learning import learn
 from tests.support.server_process import ServerProcess
 
 

@@ -10,8 +10,8 @@ import httpx
 
 from app.db.store import Store
 from sync.client import OutboxPusher
-from tests.bundles.helpers import learn
 from tests.server.helpers import ADL, make_event, new_source_id, push_ok
+from tests.support.learning import learn
 from tests.support.server_process import ServerProcess
 from tests.xapi.checker import assert_valid_statement
 from tests.xapi.conftest import PUBLIC_URL, XAPI_HEADERS
