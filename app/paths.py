@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.errors import SlateError
+
+if TYPE_CHECKING:  # app.config is imported only when the deployment file is needed
+    from app.config import EffectiveConfig
 
 ENV_DATA_DIR = "SLATE_DATA_DIR"
 
@@ -20,11 +24,13 @@ def resolve_data_dir(
     *,
     app_name: str = "slate",
     create: bool = True,
+    config: EffectiveConfig | None = None,
 ) -> Path:
     """The data folder to use: created if missing when `create`, else it must exist.
 
     `app_name` separates the laptop store ("slate") from a server's folder ("slate-server") when
-    neither an explicit folder nor the environment chooses one.
+    neither an explicit folder nor the environment chooses one. A caller that has already read
+    the deployment file passes it as `config`, so start-up reads slate.toml once.
     """
     if explicit is not None and not str(explicit).strip():
         raise DataDirError("--data-dir is empty: give a folder")
@@ -32,7 +38,7 @@ def resolve_data_dir(
         path, where = Path(explicit), "--data-dir"
     elif os.environ.get(ENV_DATA_DIR):
         path, where = Path(os.environ[ENV_DATA_DIR]), ENV_DATA_DIR
-    elif app_name == "slate" and (configured := _deployment_data_dir()) is not None:
+    elif app_name == "slate" and (configured := _deployment_data_dir(config)) is not None:
         path, where = configured
     else:
         import platformdirs  # imported lazily: it is only needed when nothing else chose
@@ -54,11 +60,11 @@ def resolve_data_dir(
     return path
 
 
-def _deployment_data_dir() -> tuple[Path, str] | None:
+def _deployment_data_dir(config: EffectiveConfig | None) -> tuple[Path, str] | None:
     """The laptop store's folder chosen by `data_location` in slate.toml (app/config.py)."""
     from app.config import data_location_dir, load_config
 
-    config = load_config()
+    config = config or load_config()
     path = data_location_dir(config.values)
     if path is None:
         return None

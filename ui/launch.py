@@ -29,7 +29,7 @@ def run_gui(args: argparse.Namespace) -> int:
 
         QLocale.setDefault(QLocale(config.values.language))
     try:
-        store = Store.open(resolve_data_dir(args.data_dir))
+        store = Store.open(resolve_data_dir(args.data_dir, config=config))
     except StoreLockedError as exc:
         QMessageBox.information(
             None, "Slate is already open",
