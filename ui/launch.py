@@ -32,7 +32,8 @@ def run_gui(args: argparse.Namespace) -> int:
         store = Store.open(resolve_data_dir(args.data_dir, config=config))
     except StoreLockedError as exc:
         QMessageBox.information(
-            None, "Slate is already open",
+            None,
+            "Slate is already open",
             "Slate is already open on this computer for this account. "
             "Switch to the window that is already open.",
         )
@@ -68,7 +69,7 @@ def open_main_window(ctx, config, server: str | None = None, enroll_code: str | 
     from ui.main_window import MainWindow
 
     _configure_server(ctx, server or config.values.server_url)
-    window = MainWindow(ctx)
+    window = MainWindow(ctx, sync_interval_s=config.values.sync_interval)
     code = enroll_code or config.values.enrollment_code
     if code:
         # With a deployment file this is the first start's enrollment: the sync worker enrolls

@@ -44,7 +44,9 @@ if TYPE_CHECKING:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext, *, start_sync: bool = True) -> None:
+    def __init__(
+        self, ctx: AppContext, *, start_sync: bool = True, sync_interval_s: float | None = None
+    ) -> None:
         super().__init__()
         self.ctx = ctx
         self.setWindowTitle("Slate")
@@ -87,7 +89,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.sync_label, 1)
         self.statusBar().addPermanentWidget(self.sync_button)
 
-        self.sync_worker = SyncWorker(ctx.store, parent=self)
+        self.sync_worker = SyncWorker(ctx.store, parent=self, configured_s=sync_interval_s)
         self.sync_worker.status.connect(self.show_sync_status)
         # After learner actions, sync soon, but not after every single click.
         self._sync_soon = QTimer(self, singleShot=True, interval=3000)
@@ -114,7 +116,11 @@ class MainWindow(QMainWindow):
         self.restore_action = QAction("&Restore from backup…", self)
         self.restore_action.triggered.connect(self.open_restore)
         for action in (
-            self.import_action, self.bank_action, self.restore_action, switch, quit_action
+            self.import_action,
+            self.bank_action,
+            self.restore_action,
+            switch,
+            quit_action,
         ):
             file_menu.addAction(action)
         go = self.menuBar().addMenu("&Go")

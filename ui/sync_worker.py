@@ -63,10 +63,13 @@ def _ago(when: datetime | None) -> str:
     return "at " + when.astimezone().strftime("%H:%M")
 
 
-def _configured_interval() -> float:
-    """SLATE_SYNC_INTERVAL_S (tests, benchmarks), else `sync_interval` from slate.toml."""
+def _configured_interval(from_config: float | None) -> float:
+    """SLATE_SYNC_INTERVAL_S (tests, benchmarks), else `sync_interval` from slate.toml (as the
+    caller read it, or read here)."""
     if os.environ.get(ENV_INTERVAL):
         return float(os.environ[ENV_INTERVAL])
+    if from_config is not None:
+        return from_config
     from app.config import load_config
 
     return load_config().values.sync_interval
@@ -75,10 +78,19 @@ def _configured_interval() -> float:
 class SyncWorker(QThread):
     status = Signal(object)
 
-    def __init__(self, store: Store, interval_s: float | None = None, parent: object = None):
+    def __init__(
+        self,
+        store: Store,
+        interval_s: float | None = None,
+        parent: object = None,
+        *,
+        configured_s: float | None = None,
+    ):
+        """`interval_s` fixes the interval; `configured_s` is slate.toml's when the caller has
+        already read it."""
         super().__init__(parent)  # type: ignore[arg-type]
         self.store = store
-        self.interval_s = interval_s or _configured_interval()
+        self.interval_s = interval_s or _configured_interval(configured_s)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._enroll_code: str | None = None
