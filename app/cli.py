@@ -12,6 +12,7 @@ takes the parsed `argparse.Namespace` and returns the process exit code.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
@@ -93,7 +94,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `slate ... | head`: the reader left; nothing more to say, and no traceback at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except Exception as exc:
+        reason = _damaged_database(exc)
+        if reason is None:
+            raise
+        where = args.data_dir or os.environ.get("SLATE_DATA_DIR") or "the default data folder"
+        print(
+            f"slate: error: the database in {where} is damaged ({reason}); restore a backup "
+            f"(laptop: 'slate db restore') or ask IT",
+            file=sys.stderr,
+        )
+        return 1
     return int(code or 0)
+
+
+_DAMAGE = ("malformed", "not a database", "file is encrypted")
+
+
+def _damaged_database(exc: BaseException) -> str | None:
+    """SQLite's own words when `exc` (or what it wraps, as SQLAlchemy does) says a database
+    file is damaged; None for any other error, which keeps its traceback."""
+    import sqlite3
+
+    seen: BaseException | None = exc
+    for _ in range(10):  # a chain of causes, never followed round a cycle
+        if seen is None:
+            break
+        inner = getattr(seen, "orig", None)
+        for candidate in (seen, inner):
+            if isinstance(candidate, sqlite3.DatabaseError) and any(
+                words in str(candidate) for words in _DAMAGE
+            ):
+                return str(candidate)
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 if __name__ == "__main__":

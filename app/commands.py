@@ -258,10 +258,18 @@ def cmd_db_check(args: argparse.Namespace) -> int:
     path = resolve_data_dir(getattr(args, "data_dir", None), create=False) / DB_FILENAME
     if not path.exists():
         return fail(f"{path}: no store here")
-    with sqlite3.connect(path) as conn:
-        rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+    if path.stat().st_size == 0:
+        return fail(f"{path} is empty (0 bytes): it holds no store; see 'slate db backups'")
+    restore = "restore the newest backup with 'slate db restore'"
+    try:
+        with sqlite3.connect(path) as conn:
+            rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+    except sqlite3.DatabaseError as exc:  # not a database at all, or damaged past checking
+        return fail(f"{path} is damaged ({exc}): {restore}")
     print("\n".join(rows))
-    return 0 if rows == ["ok"] else 1
+    if rows != ["ok"]:
+        return fail(f"{path} is damaged: {restore}")
+    return 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:

@@ -52,6 +52,22 @@ def disk_full_message(data_dir: Path) -> str:
     )
 
 
+def _refuse_emptied_store(db_path: Path) -> None:
+    """A store file cut to 0 bytes beside backups of it is damage, not a new store: opening it
+    would quietly make an empty store and hide every learner's work behind it."""
+    if not db_path.is_file() or db_path.stat().st_size > 0:
+        return
+    from app.backup import list_backups
+
+    backups = list_backups(db_path.parent)
+    if backups:
+        raise StoreError(
+            f"{db_path} is empty (0 bytes), but {len(backups)} backup(s) of this store exist, "
+            f"the newest {backups[0].path.name}: restore it with 'slate db restore', or move "
+            f"the empty file away to start a new store"
+        )
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -125,6 +141,7 @@ class Store:
             raise StoreError(_cannot_write(data_dir, exc)) from None
         try:
             db_path = data_dir / DB_FILENAME
+            _refuse_emptied_store(db_path)
             if migrate:
                 from app.db.migrate import migrate_store
 
