@@ -174,8 +174,10 @@ def class_students(
         query = query.where(User.id.in_(members), User.archived_at.is_(None))
     else:
         attempted = select(Attempt.user_id).where(Attempt.course_id == course_id)
+        # Archived profiles (a learner who left, the self-test's learner) stay out even with
+        # attempts: they must not reach a grade export.
         query = query.where(
-            ((User.role == Role.STUDENT) & User.archived_at.is_(None)) | User.id.in_(attempted)
+            User.archived_at.is_(None), (User.role == Role.STUDENT) | User.id.in_(attempted)
         )
     return [StudentRow(uid, name) for uid, name in session.execute(query)]
 

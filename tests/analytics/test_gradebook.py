@@ -117,3 +117,24 @@ def test_a_teacher_sees_the_students_of_their_own_classes_only(graded_class: Cla
         # Vic teaches no class that follows the course.
         with pytest.raises(PermissionDenied, match="Vic may not"):
             build_gradebook(session, COURSE_ID, actor_id=others["Vic"])
+
+
+def test_archived_learners_stay_out_of_a_gradebook_without_classes(store, tmp_path) -> None:
+    # The self-test's learner is archived after its run; with no class on this laptop the
+    # gradebook lists every student and whoever attempted, but never an archived profile.
+    from datetime import UTC, datetime
+
+    from app.db.models import User
+    from tests.analytics.course import add_people, choice, import_test_course, take_quiz
+
+    import_test_course(store, tmp_path / "course", quizzes={"q": ([choice("q1")], {})})
+    people = add_people(store, "Amina", "Slate self-test 2026-12-04")
+    for person in people.values():
+        take_quiz(store, person, "q", {"q1": "b"})
+    with store.write() as session:
+        archived = session.get(User, people["Slate self-test 2026-12-04"])
+        assert archived is not None
+        archived.archived_at = datetime.now(UTC)
+    with store.read() as session:
+        book = build_gradebook(session, COURSE_ID)
+    assert [s.display_name for s in book.students] == ["Amina"]
