@@ -210,4 +210,11 @@ def require(
     if course_id is not None:
         target.append(f"course {course_id}")
     whom = " in ".join(target)
-    raise PermissionDenied(f"{who} may not {words}{' ' + whom if whom else ''}.")
+    hint = ""
+    if ask is not None and course_id is not None and _is_teacher(ask):
+        # The usual cause on a teacher's own laptop: no class of theirs follows the course yet.
+        hint = (
+            " A teacher may do this only for a course that one of their classes follows; an "
+            "administrator can add the class."
+        )
+    raise PermissionDenied(f"{who} may not {words}{' ' + whom if whom else ''}.{hint}")

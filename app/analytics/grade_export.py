@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.permissions import GRADES_EXPORT, require
 from app.analytics.files import write_atomically
-from app.analytics.gradebook import Gradebook, build_gradebook
+from app.analytics.gradebook import Gradebook, build_gradebook, course_title
 from app.errors import SlateError
 
 FORMATS = ("moodle", "google")
@@ -106,6 +106,7 @@ def export_grades(
     if fmt not in FORMATS:
         raise GradeExportError(f"unknown grade format {fmt!r}: choose one of {', '.join(FORMATS)}")
     if actor_id is not None:
+        course_title(session, course_id)  # an unknown course is said as such, not as a refusal
         require(session, actor_id, GRADES_EXPORT, course_id=course_id)
     book = build_gradebook(session, course_id, actor_id=actor_id)
     write_atomically(out, grades_csv(book, fmt))

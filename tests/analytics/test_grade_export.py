@@ -99,6 +99,9 @@ def test_the_command_line_writes_the_same_file(
     assert _export_cli(data_dir, out, "--as", "Amina") == 1  # a student may not
     capsys.readouterr()
     assert not out.exists()
+    unknown = ["grades", "export", "no-such-course", "--format", "moodle", "--out", str(out)]
+    assert main([*unknown, "--as", "Tess", "--data-dir", str(data_dir)]) == 1
+    assert "there is no course 'no-such-course'" in capsys.readouterr().err
 
     assert _export_cli(data_dir, out, "--as", "Tess") == 0, capsys.readouterr().err
     assert "4 students" in capsys.readouterr().out
