@@ -139,15 +139,18 @@ def _port(text: str) -> int:
     return port
 
 
-def database_url(args: argparse.Namespace) -> str:
-    """--database-url, then $SLATE_SERVER_DATABASE_URL, then SQLite in the data folder."""
+def database_url(args: argparse.Namespace, *, create: bool = True) -> str:
+    """--database-url, then $SLATE_SERVER_DATABASE_URL, then SQLite in the data folder (which
+    must exist already unless `create`)."""
     explicit = getattr(args, "database_url", None) or os.environ.get(ENV_DATABASE_URL)
     if explicit:
         return str(explicit)
     from app.paths import resolve_data_dir
     from sync.server.db import default_database_url
 
-    data_dir = resolve_data_dir(getattr(args, "data_dir", None), app_name=SERVER_APP_NAME)
+    data_dir = resolve_data_dir(
+        getattr(args, "data_dir", None), app_name=SERVER_APP_NAME, create=create
+    )
     return default_database_url(data_dir)
 
 
@@ -174,11 +177,13 @@ def _fail(message: str) -> int:
     return 1
 
 
-def _with_database(args: argparse.Namespace, work: Callable[[Session], T]) -> T:
+def _with_database(
+    args: argparse.Namespace, work: Callable[[Session], T], *, create: bool = False
+) -> T:
     from sync.server import migrate
     from sync.server.db import make_session_factory
 
-    engine = _engine_or_explain(database_url(args))
+    engine = _engine_or_explain(database_url(args, create=create))
     try:
         migrate.upgrade(engine)
         with make_session_factory(engine)() as session:
@@ -187,17 +192,23 @@ def _with_database(args: argparse.Namespace, work: Callable[[Session], T]) -> T:
         engine.dispose()
 
 
-def _admin(args: argparse.Namespace, work: Callable[[Session], Any]) -> tuple[int, Any]:
-    """Run `work`, turning the failures IT can act on into one line on stderr."""
+def _admin(
+    args: argparse.Namespace, work: Callable[[Session], Any], *, create: bool = False
+) -> tuple[int, Any]:
+    """Run `work`, turning the failures IT can act on into one line on stderr. Only `create`
+    (adding the first school) makes a missing data folder: for anything else a mistyped
+    --data-dir is said, not quietly made into a new, empty server."""
     from sqlalchemy.exc import OperationalError
 
     from sync.server.db import display_url
     from sync.server.errors import ApiError
 
     try:
-        return 0, _with_database(args, work)
+        return 0, _with_database(args, work, create=create)
     except OperationalError as exc:
-        return _fail(f"cannot use the database {display_url(database_url(args))}: {exc.orig}"), None
+        return _fail(
+            f"cannot use the database {display_url(database_url(args, create=create))}: {exc.orig}"
+        ), None
     except (ApiError, ValueError) as exc:
         return _fail(str(exc)), None
 
@@ -209,7 +220,7 @@ def _print_json(value: Any) -> None:
 def _school_add(args: argparse.Namespace) -> int:
     from sync.server.admin import add_school
 
-    code, school = _admin(args, lambda session: add_school(session, args.name))
+    code, school = _admin(args, lambda session: add_school(session, args.name), create=True)
     if code:
         return code
     if args.json:

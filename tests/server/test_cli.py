@@ -69,3 +69,23 @@ def test_data_dir_from_the_environment(tmp_path: Any) -> None:
     )
     assert '"Env School"' in done.stdout
     assert (tmp_path / "from-env" / "server.db").exists()
+
+
+def test_a_mistyped_data_dir_is_said_not_made_into_an_empty_server(tmp_path: Any) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLATE_")}
+    missing = tmp_path / "nosuchschool"
+    for command in (["school", "list"], ["stats", "--json"], ["device", "list"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "app.cli", "server", *command, "--data-dir", str(missing)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 1, done
+        assert f"{missing} (--data-dir) does not exist" in done.stderr
+    assert not missing.exists()
