@@ -3,7 +3,9 @@
 The file is read off the GUI thread (a TaskThread); the preview shows every question that will
 be imported (type, title, the start of its prompt) and every warning with its line, so that a
 teacher sees what will not come across before anything is stored. OK stores the bank in one
-transaction, also off the GUI thread.
+transaction, also off the GUI thread, through the same service as `slate bank import`
+(`import_bank`): a file whose questions were all skipped cannot be imported, and a bank that is
+already stored is named instead of being stored again.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.banks.model import BankImport, plain_excerpt
+from app.banks.model import BankImport, NothingToImportError, plain_excerpt
+from app.banks.store import StoredBank
 from app.courses.catalog import list_courses
 from ui.context import AppContext
 from ui.workers import TaskThread
@@ -170,6 +173,11 @@ class BankImportDialog(QDialog):
         self.warnings.addItems([str(w) for w in bank.warnings])
         self.warnings_label.setText(f"Warnings ({len(bank.warnings)})")
         kinds = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in bank.kinds().items())
+        if not bank.questions:
+            # The same refusal as `slate bank import`: the warnings above say why.
+            self.summary.setText("This file cannot be imported.")
+            self.error.setText(str(NothingToImportError(bank)))
+            return
         self.summary.setText(
             f"{bank.source_name} ({bank.format.upper()}): {len(bank.questions)} questions"
             + (f" — {kinds}" if kinds else "")
@@ -188,23 +196,32 @@ class BankImportDialog(QDialog):
     def accept(self) -> None:
         if self.bank is None or self.path is None:
             return
-        from app.banks.store import save_bank
+        from app.banks.store import import_bank
 
         bank, name = self.bank, self.path.stem
         course_id = self.course_combo.currentData()
         self.import_button.setEnabled(False)
         self.summary.setText(f"Importing {len(bank.questions)} questions…")
         task = TaskThread(
-            lambda _report: save_bank(self.ctx.store, bank, course_id=course_id, name=name), self
+            lambda _report: import_bank(self.ctx.store, bank, course_id=course_id, name=name),
+            self,
         )
         task.finished_ok.connect(self._stored)
         task.failed.connect(self._store_failed)
         self._track(task)
         task.start()
 
-    def _stored(self, bank_id: int) -> None:
-        self.bank_id = bank_id
-        self.imported.emit(bank_id)
+    def _stored(self, stored: StoredBank) -> None:
+        self.bank_id = stored.bank_id
+        if stored.already_stored:
+            # Nothing was stored: say which bank holds it, and leave the dialog open to read.
+            when = stored.imported_at.strftime("%Y-%m-%d %H:%M")
+            self.summary.setText(
+                f"Already stored: {self.bank.source_name if self.bank else 'this file'} is bank "
+                f"{stored.bank_id} ({stored.name!r}, imported {when} UTC); nothing imported."
+            )
+            return
+        self.imported.emit(stored.bank_id)
         super().accept()
 
     def _store_failed(self, message: str) -> None:

@@ -4,6 +4,8 @@
 - `gift`, `gift_export`, `aiken`, `qti` (with `safexml`, `files`): the readers and the writer.
 - `importer.read_bank(path)`: picks the reader by extension and content.
 - `store.save_bank(store, bank)`: one transaction into `question_banks` / `bank_questions`;
+  `store.import_bank(store, bank)` does the same unless the same bank is already stored (what
+  the CLI and the dialog use); a bank with no question is refused (`NothingToImportError`);
   `store.load_bank(session, bank_id)` reads one back as a `BankImport`.
 - `gift_export.write_gift(path, questions)`: a GIFT file, written atomically.
 - `commands`: `slate bank import|list|export`.

@@ -10,7 +10,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.banks.model import BankImport
 
 FORMAT_CHOICES = ("gift", "aiken", "qti")
 
@@ -62,8 +65,8 @@ def _bank_id(text: str) -> int:
 
 def cmd_bank_import(args: argparse.Namespace) -> int:
     from app.banks.importer import read_bank
-    from app.banks.model import BankImportError
-    from app.banks.store import BankStoreError, save_bank
+    from app.banks.model import BankImportError, NothingToImportError, check_importable
+    from app.banks.store import BankStoreError, StoredBank, import_bank
     from app.commands import fail, open_store
     from app.db.models import Course
 
@@ -71,7 +74,18 @@ def cmd_bank_import(args: argparse.Namespace) -> int:
         bank = read_bank(args.path, args.format)
     except BankImportError as exc:
         return fail(f"bank not imported: {exc}")
-    bank_id: int | None = None
+    summary = bank.summary()
+    try:
+        check_importable(bank)
+    except NothingToImportError as exc:
+        # The report still goes out (what was read, and why each question was skipped); the
+        # exit status says nothing was, or would be, imported.
+        if args.json:
+            print(json.dumps(summary, ensure_ascii=False))
+        code = fail(f"bank not imported: {exc}")
+        _print_warnings(bank)
+        return code
+    stored: StoredBank | None = None
     if not args.dry_run or args.course:
         store = open_store(args, lock=not args.dry_run)
         try:
@@ -83,25 +97,37 @@ def cmd_bank_import(args: argparse.Namespace) -> int:
                             f"{args.course!r} in this store"
                         )
             else:
-                bank_id = save_bank(store, bank, course_id=args.course, name=args.path.stem)
+                stored = import_bank(store, bank, course_id=args.course, name=args.path.stem)
         except BankStoreError as exc:
             return fail(f"bank not imported: {args.path.name}: {exc}")
         finally:
             store.close()
-    summary = bank.summary()
     if args.json:
-        if bank_id is not None:
-            summary["bank_id"] = bank_id
+        if stored is not None:
+            summary["bank_id"] = stored.bank_id
+            summary["already_stored"] = stored.already_stored
         print(json.dumps(summary, ensure_ascii=False))
+        return 0
+    if stored is not None and stored.already_stored:
+        when = stored.imported_at.strftime("%Y-%m-%d %H:%M")
+        print(
+            f"Already stored: {bank.source_name} is bank {stored.bank_id} "
+            f"({stored.name!r}, imported {when} UTC); nothing imported."
+        )
+        print(f"Bank id: {stored.bank_id}")
         return 0
     kinds = ", ".join(f"{n} {kind}" for kind, n in summary["kinds"].items()) or "none"
     verb = "Would import" if args.dry_run else "Imported"
     print(f"{verb} {summary['questions']} questions from {bank.source_name} ({kinds}).")
-    if bank_id is not None:
-        print(f"Bank id: {bank_id}")
+    if stored is not None:
+        print(f"Bank id: {stored.bank_id}")
+    _print_warnings(bank)
+    return 0
+
+
+def _print_warnings(bank: BankImport) -> None:
     for warning in bank.warnings:
         print(f"warning: {bank.source_name}: {warning}", file=sys.stderr)
-    return 0
 
 
 def cmd_bank_list(args: argparse.Namespace) -> int:

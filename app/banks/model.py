@@ -46,6 +46,30 @@ class BankImportError(Exception):
         self.message = message
 
 
+class NothingToImportError(BankImportError):
+    """Every question of a file was skipped: the file is refused as a whole.
+
+    `warnings` (each with its line) say why; nothing is stored. A file with no question-like
+    content at all is refused earlier, by its reader.
+    """
+
+    def __init__(self, bank: BankImport) -> None:
+        n = len(bank.warnings)
+        if n:
+            says = "1 warning says" if n == 1 else f"{n} warnings say"
+            why = f"every question was skipped ({says} why)"
+        else:
+            why = "the file holds no questions"
+        super().__init__(bank.source_name, f"nothing to import: {why}")
+        self.warnings = list(bank.warnings)
+
+
+def check_importable(bank: BankImport) -> None:
+    """Refuse (NothingToImportError) a bank with no question: an empty bank is never stored."""
+    if not bank.questions:
+        raise NothingToImportError(bank)
+
+
 @dataclass(frozen=True)
 class BankWarning:
     """Something that was not carried over (or was changed) while importing."""

@@ -83,3 +83,51 @@ def test_menu_action_opens_the_dialog(qtbot: QtBot, store: Store) -> None:
     assert len(dialogs) == 1 and dialogs[0].isVisible()
     dialogs[0].reject()
     window.shutdown()
+
+
+def test_a_file_whose_questions_were_all_skipped_cannot_be_imported(
+    qtbot: QtBot, store: Store, tmp_path: Path
+) -> None:
+    path = tmp_path / "no-blank-lines.gift"
+    path.write_text("::Q1::What?{=a ~b}\n::Q2::Who?{=c ~d}\n", encoding="utf-8")
+    dialog = open_dialog(qtbot, store)
+    with qtbot.waitSignal(dialog.load(path).finished_ok, timeout=30000):
+        pass
+    assert dialog.summary.text() == "This file cannot be imported."
+    assert dialog.error.text().startswith("no-blank-lines.gift: nothing to import")
+    assert dialog.warnings.count() == 1
+    assert dialog.warnings.item(0).text().startswith("line 2: question skipped")
+    assert not dialog.import_button.isEnabled()
+    dialog.accept()  # Enter on a disabled OK: still nothing
+    dialog.reject()
+    assert count_rows(store.data_dir)["question_banks"] == 0
+
+
+def test_importing_the_same_file_again_names_the_stored_bank(
+    qtbot: QtBot, store: Store, corpus: Path
+) -> None:
+    path = corpus / "gift" / "g15_moodle_examples_php.gift"
+    first = open_dialog(qtbot, store)
+    with qtbot.waitSignal(first.load(path).finished_ok, timeout=30000):
+        pass
+    with qtbot.waitSignal(first.imported, timeout=30000):
+        qtbot.mouseClick(first.import_button, Qt.MouseButton.LeftButton)
+    before = count_rows(store.data_dir)
+    assert before["question_banks"] == 1
+
+    second = open_dialog(qtbot, store)
+    emitted: list[int] = []
+    second.imported.connect(emitted.append)
+    with qtbot.waitSignal(second.load(path).finished_ok, timeout=30000):
+        pass
+    assert second.import_button.isEnabled()
+    second.accept()
+    second.wait_for_tasks()
+    qtbot.waitUntil(lambda: second.summary.text().startswith("Already stored"), timeout=30000)
+    assert "g15_moodle_examples_php.gift is bank 1" in second.summary.text()
+    assert "nothing imported" in second.summary.text()
+    assert second.bank_id == 1
+    assert emitted == []
+    assert second.isVisible() and not second.import_button.isEnabled()
+    assert count_rows(store.data_dir) == before
+    second.reject()
