@@ -10,7 +10,9 @@ then environment variables (`SLATE_SERVER_URL`, `SLATE_LOCKDOWN_FULLSCREEN`, ...
 
 A broken file never stops the app: a TOML syntax error sets that whole file aside, an unknown
 key or a wrong value sets that key aside, and each becomes a `ConfigProblem` naming the file,
-key and line. Every value keeps the place it came from, for `slate config show`.
+key and line. A file's values must have the key's TOML type (`fullscreen = "yes"` is refused,
+not coerced); environment variables, always text, are parsed from it ("true", "0", "45").
+Every value keeps the place it came from, for `slate config show`.
 """
 
 from __future__ import annotations
@@ -195,7 +197,8 @@ def load_config(
         raw = env.get(var)
         if raw is None or raw == "":
             continue
-        message = _check_value(key, raw)
+        # Environment variables are always text, so they are parsed from it ("true", "0", "45").
+        message = _check_value(key, raw, strict=False)
         if message:
             problems.append(ConfigProblem(var, message, key))
         else:
@@ -239,7 +242,8 @@ def _read_file(path: Path, problems: list[ConfigProblem]) -> dict[str, Any]:
             known = ", ".join(KEYS)
             problems.append(ConfigProblem(str(path), f"unknown key (known: {known})", key, line))
             continue
-        message = _check_value(key, value)
+        # TOML has real types: a boolean must be written true/false, a number unquoted.
+        message = _check_value(key, value, strict=True)
         if message:
             problems.append(ConfigProblem(str(path), message, key, line))
         else:
@@ -247,11 +251,18 @@ def _read_file(path: Path, problems: list[ConfigProblem]) -> dict[str, Any]:
     return good
 
 
-def _check_value(key: str, value: Any) -> str | None:
+def _check_value(key: str, value: Any, *, strict: bool) -> str | None:
     """Why `value` is not acceptable for `key`, or None. Each key is checked on its own, so one
-    bad key never costs the others."""
+    bad key never costs the others.
+
+    `strict` (a value from a TOML file): the value must already have the key's type, so
+    `fullscreen = "yes"`, `fullscreen = 1` or `sync_interval = "45"` are refused instead of
+    being coerced (an integer is still fine where a float is expected). Not strict (an
+    environment variable, always text): the text is parsed, "true"/"false"/"1"/"0" for a
+    boolean, "45" for a number.
+    """
     try:
-        DeploymentConfig.model_validate(_nest({key: value}))
+        DeploymentConfig.model_validate(_nest({key: value}), strict=strict)
     except ValidationError as exc:
         error = exc.errors()[0]
         message = str(error["msg"]).removeprefix("Value error, ")
@@ -317,9 +328,13 @@ def show_text(config: EffectiveConfig) -> str:
     lines = []
     for key in KEYS:
         value = config.get(key)
-        shown = "(not set)" if value is None else str(value).lower() if isinstance(
-            value, bool
-        ) else str(value)
+        shown = (
+            "(not set)"
+            if value is None
+            else str(value).lower()
+            if isinstance(value, bool)
+            else str(value)
+        )
         lines.append(f"{key:<{width}}  {shown:<32}  {config.sources[key]}")
     lines.append("")
     lines.append("Looked for slate.toml in (later overrides earlier):")

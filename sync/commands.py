@@ -18,8 +18,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "and print a JSON report (pushed, pending, local_total). Exit status: 0 synced, "
         f"{EXIT_OFFLINE} server not reachable (try again later), 1 any other problem.",
     )
-    p.add_argument("--server", help="server URL (saved for next time); default: the saved one")
-    p.add_argument("--enroll-code", help="enroll this computer with the school's code first")
+    p.add_argument(
+        "--server",
+        help="server URL (saved for next time); default: server_url in slate.toml, else the "
+        "saved one",
+    )
+    p.add_argument(
+        "--enroll-code",
+        help="enroll this computer with the school's code first; default: enrollment_code in "
+        "slate.toml (used only while this computer is not enrolled)",
+    )
     p.add_argument("--device-name", help="name shown to the school (default: host name)")
     p.add_argument(
         "--discover",
@@ -46,6 +54,26 @@ def _discover(args: argparse.Namespace) -> list[dict[str, Any]]:
     return found
 
 
+def _from_deployment_file(args: argparse.Namespace) -> str | None:
+    """What the command line left out, from slate.toml, as the app does at start
+    (ui/launch.py open_main_window); returns the enrollment code to enroll with while this
+    computer is not enrolled.
+
+    The server: --server (or --discover), else server_url in slate.toml, else the one saved in
+    the store (sync.client). The deployment file is IT's word, so its server_url wins over the
+    saved one, as in the app; a token from another server is not used for it (sync.client).
+    The code: --enroll-code, else enrollment_code in slate.toml. Only an explicit --enroll-code
+    also enrolls anew when the server no longer accepts this computer (the file's code is for
+    the first start, as in the app, so a laptop the school revoked stays revoked).
+    """
+    from app.config import load_config
+
+    values = load_config().values  # its problems were already said on stderr (app.cli)
+    if not args.server:
+        args.server = values.server_url
+    return args.enroll_code or values.enrollment_code
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
     from app import outbox
     from app.commands import open_store
@@ -65,11 +93,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
             )
         )
         return EXIT_OFFLINE
+    enroll_code = _from_deployment_file(args)
     store = open_store(args)  # a SlateError here is printed by app.cli
     try:
         with OutboxPusher(store, args.server) as pusher:
-            if args.enroll_code and not pusher.is_enrolled():
-                pusher.enroll(args.enroll_code, args.device_name)
+            if enroll_code and not pusher.is_enrolled():
+                pusher.enroll(enroll_code, args.device_name)
             try:
                 report = pusher.push()
             except SyncError as exc:

@@ -240,3 +240,161 @@ def test_a_copied_store_starts_a_new_source_and_loses_nothing(
         assert server_events(server) == len(everything)
     finally:
         copy.close()
+
+
+def _deployed_slate(
+    *args: str, data_dir: Path, config_home: Path, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`slate ... --data-dir` with the user config dir at `config_home` (an empty system dir
+    beside it, no SLATE_* variables but `env`), as a laptop that IT preconfigured."""
+    import os
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SLATE_")}
+    environ.update(
+        XDG_CONFIG_HOME=str(config_home), XDG_CONFIG_DIRS=str(config_home.parent / "etc"), **env
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environ,
+    )
+
+
+def _laptop_with_events(data: Path, demo_dir: Path, config_home: Path, events: int = 3) -> int:
+    """A store with learning to push and no server saved; returns its event count."""
+    from app.identity import DEVICE_TOKEN, SERVER_URL, get_meta
+    from app.profiles import create_profile
+
+    imported = _deployed_slate(
+        "course", "import", str(demo_dir), data_dir=data, config_home=config_home
+    )
+    assert imported.returncode == 0, imported.stderr
+    store = Store.open(data)
+    try:
+        with store.write() as s:
+            learner = create_profile(s, "Amina").id
+        learn(store, learner, events)
+        with store.read() as s:
+            assert get_meta(s, SERVER_URL) is None and get_meta(s, DEVICE_TOKEN) is None
+            return int(s.scalar(select(func.count()).select_from(Event)) or 0)
+    finally:
+        store.close()
+
+
+def _saved(data: Path) -> tuple[str | None, str | None]:
+    from app.identity import DEVICE_TOKEN, SERVER_URL, get_meta
+
+    store = Store.open(data)
+    try:
+        with store.read() as s:
+            return get_meta(s, SERVER_URL), get_meta(s, DEVICE_TOKEN)
+    finally:
+        store.close()
+
+
+def test_sync_command_enrolls_and_pushes_with_the_server_from_slate_toml(
+    tmp_path: Path, demo_dir: Path, server: ServerProcess
+) -> None:
+    school = server.add_school("Hillside Secondary")
+    home = tmp_path / "home"
+    (home / "slate").mkdir(parents=True)
+    (home / "slate" / "slate.toml").write_text(
+        f'server_url = "{server.url}/"\nenrollment_code = "{school["enrollment_code"]}"\n',
+        encoding="utf-8",
+    )
+    data = tmp_path / "laptop"
+    expected = _laptop_with_events(data, demo_dir, home)
+
+    done = _deployed_slate("sync", data_dir=data, config_home=home)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["ok"] is True and report["server"] == server.url
+    assert report["pushed"] == report["local_total"] == expected and report["pending"] == 0
+    assert server_events(server) == expected
+    url, token = _saved(data)
+    assert url == server.url and token  # enrolled by itself, as the app's first start does
+
+    again = _deployed_slate("sync", data_dir=data, config_home=home)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert json.loads(again.stdout)["pushed"] == 0  # the saved token, no second enrollment
+    assert _saved(data)[1] == token
+
+
+def test_sync_command_takes_the_server_from_environment_overrides(
+    tmp_path: Path, demo_dir: Path, server: ServerProcess, school: dict[str, Any]
+) -> None:
+    home = tmp_path / "home"  # no slate.toml at all
+    data = tmp_path / "laptop"
+    expected = _laptop_with_events(data, demo_dir, home, events=2)
+    done = _deployed_slate(
+        "sync",
+        data_dir=data,
+        config_home=home,
+        SLATE_SERVER_URL=server.url,
+        SLATE_ENROLLMENT_CODE=school["enrollment_code"],
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["pushed"] == report["local_total"] == expected and report["pending"] == 0
+    assert server_events(server) == expected
+
+
+def test_sync_command_line_beats_slate_toml_which_beats_the_saved_server(
+    tmp_path: Path, demo_dir: Path, server: ServerProcess, school: dict[str, Any]
+) -> None:
+    """The app's order (ui/launch.py): command line, then the deployment file, then the store's
+    saved server; the file's enrollment code enrolls only while not enrolled there."""
+    other = ServerProcess(tmp_path / "other-server")
+    other.start()
+    try:
+        other_school = other.add_school("Lakeside Primary")
+        home = tmp_path / "home"
+        (home / "slate").mkdir(parents=True)
+        toml = home / "slate" / "slate.toml"
+        toml.write_text(
+            f'server_url = "{server.url}"\nenrollment_code = "{school["enrollment_code"]}"\n',
+            encoding="utf-8",
+        )
+        data = tmp_path / "laptop"
+        expected = _laptop_with_events(data, demo_dir, home)
+
+        # The command line wins over slate.toml (and its code is the one used).
+        by_hand = _deployed_slate(
+            "sync",
+            "--server",
+            other.url,
+            "--enroll-code",
+            other_school["enrollment_code"],
+            data_dir=data,
+            config_home=home,
+        )
+        assert by_hand.returncode == 0, by_hand.stdout + by_hand.stderr
+        assert json.loads(by_hand.stdout)["server"] == other.url
+        assert server_events(other) == expected and server_events(server) == 0
+        assert _saved(data)[0] == other.url
+
+        # Without --server, slate.toml's server wins over the saved one; its code enrolls there.
+        by_file = _deployed_slate("sync", data_dir=data, config_home=home)
+        assert by_file.returncode == 0, by_file.stdout + by_file.stderr
+        report = json.loads(by_file.stdout)
+        assert report["server"] == server.url and report["pending"] == 0
+        assert server_events(server) == expected
+        assert _saved(data)[0] == server.url
+
+        # With no server in slate.toml, the saved one is used.
+        toml.write_text('school_code = "RIV-01"\n', encoding="utf-8")
+        saved = _deployed_slate("sync", data_dir=data, config_home=home)
+        assert saved.returncode == 0, saved.stdout + saved.stderr
+        assert json.loads(saved.stdout)["server"] == server.url
+    finally:
+        other.stop()
+
+
+def test_sync_command_with_no_server_anywhere_says_so(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    done = _deployed_slate("sync", data_dir=tmp_path / "laptop", config_home=home)
+    assert done.returncode == 1
+    report = json.loads(done.stdout)
+    assert report["ok"] is False and "No server is set" in report["error"]
