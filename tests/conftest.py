@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The suite never reads this machine's own deployment files (~/.config/slate/slate.toml,
+# /etc/xdg/slate): a school laptop's server_url would otherwise steer the sync tests. Tests of
+# the deployment file point these at their own folders.
+_NO_DEPLOYMENT_FILES = tempfile.mkdtemp(prefix="slate-tests-no-config-")
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_NO_DEPLOYMENT_FILES, "home")
+os.environ["XDG_CONFIG_DIRS"] = os.path.join(_NO_DEPLOYMENT_FILES, "etc")
 # Quiet Qt's FFmpeg stream dumps in test output; warnings still show.
 os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.ffmpeg*=false")
 
-from app.db.store import Store
-from app.demo import demo_course_dir
+from app.db.store import Store  # noqa: E402 (after the environment above)
+from app.demo import demo_course_dir  # noqa: E402
 
 pytest_plugins = ["tests.support.fixtures"]
 
