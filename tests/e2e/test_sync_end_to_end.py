@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ from app.db.models import Event
 from app.db.store import Store
 from sync.client import OutboxPusher, SyncError
 from tests.support.learning import learn, local_ids
-from tests.support.server_process import ServerProcess
+from tests.support.server_process import REPO_ROOT, ServerProcess
 
 
 def server_events(server: ServerProcess) -> int:
@@ -398,3 +399,23 @@ def test_sync_command_with_no_server_anywhere_says_so(tmp_path: Path) -> None:
     assert done.returncode == 1
     report = json.loads(done.stdout)
     assert report["ok"] is False and "No server is set" in report["error"]
+
+
+@pytest.mark.slow
+def test_self_test_on_a_store_given_as_a_relative_folder(tmp_path: Path) -> None:
+    # `--data-dir store` from the folder it is in: lesson images and media reach Qt as file
+    # URLs, which a relative path used to break (lesson reader empty, quiz not shown).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLATE_")}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "--data-dir", "store", "self-test", "--json"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+        env=env,
+    )
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert done.returncode == 0 and report["ok"], json.dumps(report, indent=2)
+    assert (tmp_path / "store" / "slate.db").exists()
