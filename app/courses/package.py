@@ -73,6 +73,11 @@ class PackageReader:
             self._scan_folder()
         elif zipfile.is_zipfile(source):
             self._scan_zip()
+        elif source.suffix.lower() == ".zip":
+            # Named as a zip but not readable as one: say so rather than "not a package".
+            raise PackageError(
+                str(source), "not a readable .zip file (damaged, truncated or not a zip at all)"
+            )
         else:
             raise PackageError(str(source), "not a course package (expected a folder or a .zip)")
         if MANIFEST not in self._entries:

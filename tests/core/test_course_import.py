@@ -334,3 +334,12 @@ def test_an_empty_document_is_refused(store: Store, package: Path) -> None:
 
     edit_manifest(package, add_document)
     assert_refused(store, package, "media/handout.pdf", "empty")
+
+
+def test_a_damaged_zip_is_called_a_damaged_zip(store: Store, tmp_path: Path, package: Path) -> None:
+    archive = tmp_path / "course.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in package.rglob("*"):
+            zf.write(path, path.relative_to(package).as_posix())
+    archive.write_bytes(archive.read_bytes()[: archive.stat().st_size // 3])  # cut short
+    assert_refused(store, archive, "course.zip", "not a readable .zip file")
